@@ -1,0 +1,51 @@
+"""pytest plugin: real Mesos fixtures for frameworkkit's tests and for users' own framework tests.
+
+Installed with frameworkkit (entry point ``pytest11``). Fixtures:
+
+* ``mesos_cluster`` (session): an :class:`EmbeddedCluster` with ``--mesos-agents`` agents (default
+  10) on a free loopback port; ``.url``, ``.agents``, ``.state()``, ``.stop()``, ``.restart()``.
+* ``zookeeper`` (session): a :class:`ZooKeeperServer` on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from frameworkkit.testing.embedded import EmbeddedCluster
+from frameworkkit.testing.zookeeper import ZooKeeperServer
+
+
+def free_port(ip: str = "127.0.0.1") -> int:
+    """A TCP port on ``ip`` that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((ip, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("frameworkkit")
+    group.addoption(
+        "--mesos-agents",
+        type=int,
+        default=10,
+        help="number of agents of the session's embedded Mesos cluster (default 10)",
+    )
+
+
+@pytest.fixture(scope="session")
+def mesos_cluster(request: pytest.FixtureRequest) -> Iterator[EmbeddedCluster]:
+    """A real Mesos 1.11 master with agents, shared by the whole test session."""
+    cluster = EmbeddedCluster(agents=request.config.getoption("--mesos-agents"), port=free_port())
+    with cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def zookeeper() -> Iterator[ZooKeeperServer]:
+    """A ZooKeeper server on loopback, shared by the whole test session."""
+    with ZooKeeperServer(port=free_port()) as server:
+        yield server

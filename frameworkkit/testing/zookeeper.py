@@ -1,0 +1,131 @@
+"""A standalone ZooKeeper server on loopback for HA tests, from Debian's ``zookeeper`` package.
+
+Use it when a test needs ``zk://`` master detection or ZooKeeper-backed framework state::
+
+    with ZooKeeperServer(port=2181) as zk:
+        print(zk.connect_string)   # "127.0.0.1:2181"
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+from frameworkkit.testing.processes import stop_tree
+from frameworkkit.testing.runtime import InstallError, apt_install
+
+_SERVER_SCRIPT = Path("/usr/share/zookeeper/bin/zkServer.sh")
+
+
+def ensure_zookeeper() -> Path:
+    """Install Debian's ZooKeeper and a headless JRE unless present; return the server script."""
+    if not _SERVER_SCRIPT.is_file():
+        apt_install("zookeeper", ["zookeeper", "default-jre-headless"])
+    if not _SERVER_SCRIPT.is_file():
+        raise InstallError("zookeeper", f"{_SERVER_SCRIPT} missing after installing zookeeper")
+    return _SERVER_SCRIPT
+
+
+class ZooKeeperServer:
+    """One ZooKeeper server with its own config and data directory, bound to ``ip:port``.
+
+    ``tick_time_ms`` sets the session-timeout floor (2 x tick): lower it to make an ephemeral node
+    of a killed client disappear sooner.
+    """
+
+    def __init__(
+        self,
+        port: int = 2181,
+        *,
+        ip: str = "127.0.0.1",
+        data_dir: Path | str | None = None,
+        tick_time_ms: int = 2000,
+    ) -> None:
+        if not ip.startswith("127."):
+            raise ValueError(f"ip: ZooKeeper binds loopback only here, got {ip!r}")
+        self.ip = ip
+        self.port = port
+        self.tick_time_ms = tick_time_ms
+        self._owned_dir = data_dir is None
+        self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="frameworkkit-zk-"))
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def connect_string(self) -> str:
+        return f"{self.ip}:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> ZooKeeperServer:
+        """Start the server and return once it answers ``ruok``."""
+        script = ensure_zookeeper()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        config = self.data_dir / "zoo.cfg"
+        config.write_text(
+            f"tickTime={self.tick_time_ms}\n"
+            f"dataDir={self.data_dir / 'data'}\n"
+            f"clientPort={self.port}\n"
+            f"clientPortAddress={self.ip}\n"
+            "maxClientCnxns=0\n"
+            "admin.enableServer=false\n"
+            "4lw.commands.whitelist=ruok,srvr\n"
+        )
+        env = {
+            **os.environ,
+            "ZOO_LOG_DIR": str(self.data_dir),
+            "ZOO_LOG4J_PROP": "INFO,CONSOLE",
+            "JVMFLAGS": "-Xmx256m",
+        }
+        with open(self.data_dir / "zookeeper.log", "ab") as log:
+            self._process = subprocess.Popen(
+                [str(script), "start-foreground", str(config)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"zookeeper exited with {self._process.returncode}")
+            if self.healthy():
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"zookeeper did not answer on {self.connect_string} in {timeout} s")
+
+    def healthy(self) -> bool:
+        """True if the server answers the ``ruok`` four-letter word with ``imok``."""
+        try:
+            with socket.create_connection((self.ip, self.port), timeout=1) as sock:
+                sock.sendall(b"ruok")
+                return sock.recv(4) == b"imok"
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self._process is not None:
+            stop_tree(self._process.pid)
+            self._process.wait()
+            self._process = None
+
+    def close(self) -> None:
+        self.stop()
+        if self._owned_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> ZooKeeperServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
