@@ -1,0 +1,118 @@
+"""The scheduler's connection to the leading master (v1 scheduler API)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from functools import partial
+
+import httpx
+
+from .client import JSON_HEADERS, ApiClient, resolve_options
+from .detector import MasterDetector, detector_for
+from .errors import RequestRejected, RetryableError, TransportError
+from .options import TransportOptions
+from .stream import Subscription
+from .validation import require_bytes
+
+__all__ = ["SCHEDULER_API_PATH", "STREAM_ID_HEADER", "MesosConnection"]
+
+log = logging.getLogger("frameworkkit.transport")
+
+SCHEDULER_API_PATH = "/api/v1/scheduler"
+STREAM_ID_HEADER = "Mesos-Stream-Id"
+
+
+class MesosConnection(ApiClient):
+    """Talks to the leading Mesos master: one SUBSCRIBE stream, then calls on that stream.
+
+    `master` is a detector, a ``zk://`` URL, or master addresses (``host:port`` or URLs, a list
+    or comma-separated). Pass `transport` to run against an in-process peer in tests.
+    """
+
+    def __init__(
+        self,
+        master: str | Sequence[str] | MasterDetector,
+        *,
+        options: TransportOptions | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        options = resolve_options(options)
+        if isinstance(master, MasterDetector):
+            self._detector, self._owns_detector = master, False
+        else:
+            self._detector, self._owns_detector = detector_for(master, tls=options.tls), True
+        super().__init__(options, auth=options.basic_auth(), transport=transport)
+        self._endpoint: str | None = None
+        self._stream_id: str | None = None
+
+    def __repr__(self) -> str:
+        return f"MesosConnection({self._detector!r})"
+
+    @property
+    def detector(self) -> MasterDetector:
+        """How the leading master is found."""
+        return self._detector
+
+    @property
+    def master(self) -> str | None:
+        """Base URL of the master holding the current subscription."""
+        return None if self._endpoint is None else self._endpoint.removesuffix(SCHEDULER_API_PATH)
+
+    @property
+    def stream_id(self) -> str | None:
+        """The current subscription's `Mesos-Stream-Id`; later calls carry it."""
+        return self._stream_id
+
+    async def subscribe(self, body: bytes) -> Subscription:
+        """POST a SUBSCRIBE call and return the event stream of raw RecordIO frames.
+
+        Follows 307s to the leader; retries 503s, unreachable masters and redirect loops
+        through the backoff (`options.subscribe_attempts` times, forever if None, then
+        `RetriesExhausted`); raises `RequestRejected` for other statuses. Called again after
+        a stream ended, it waits one backoff delay first.
+        """
+        require_bytes("body", body)
+        self._endpoint = self._stream_id = None
+        subscription = await self._open_stream("SUBSCRIBE", partial(self._subscribe_once, body))
+        self._endpoint, self._stream_id = subscription.url, subscription.stream_id
+        return subscription
+
+    async def call(self, body: bytes) -> bytes:
+        """POST a call other than SUBSCRIBE to the subscribed master, with its stream id.
+
+        Returns the answer's body (empty for 202 Accepted). Retries like `subscribe()` up to
+        `options.call_attempts` times; raises `RequestRejected` (e.g. 400 for a bad call).
+        """
+        require_bytes("body", body)
+        if self._endpoint is None or self._stream_id is None:
+            raise TransportError("call: no subscription yet; subscribe() first")
+        headers = {**JSON_HEADERS, STREAM_ID_HEADER: self._stream_id}
+        return await self._call(self._endpoint, body, headers)
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        if self._owns_detector:
+            await self._detector.aclose()
+
+    async def _subscribe_once(self, body: bytes) -> Subscription:
+        master = await self._detector.leader()
+        log.info("subscribing to master %s", master)
+        try:
+            response, url = await self._post(
+                master + SCHEDULER_API_PATH, body, headers=JSON_HEADERS, ok=(200,), streaming=True
+            )
+        except RetryableError:
+            self._detector.report_failure(master)
+            raise
+        stream_id = response.headers.get(STREAM_ID_HEADER)
+        if not stream_id:
+            await response.aclose()
+            raise RequestRejected(url, response.status_code, f"no {STREAM_ID_HEADER} header")
+        log.info("subscribed to %s (%s %s)", url, STREAM_ID_HEADER, stream_id)
+        return self._wrap_stream(
+            response,
+            url,
+            stream_id=stream_id,
+            leader_change=self._detector.wait_for_change(master),
+        )
