@@ -1,0 +1,39 @@
+"""Mesos executors over the v1 HTTP executor API.
+
+- :class:`Executor`: subclass it, override ``launch(task)``, call ``run()``.
+- :class:`CommandExecutor`: runs task commands as processes; ``python -m frameworkkit.executor``.
+- :class:`ExecutorClient`: the subscription and reliable-update machinery under both.
+- :class:`ExecutorEnvironment`: what the agent tells an executor through ``MESOS_*`` variables.
+"""
+
+from frameworkkit.executor.base import DEFAULT_KILL_GRACE_PERIOD, Executor
+from frameworkkit.executor.client import (
+    TERMINAL_STATES,
+    AgentApi,
+    EventHandler,
+    EventStream,
+    ExecutorClient,
+)
+from frameworkkit.executor.command import CommandExecutor
+from frameworkkit.executor.environment import (
+    ExecutorEnvironment,
+    ExecutorEnvironmentError,
+    parse_duration,
+)
+from frameworkkit.executor.health import HealthPolicy, HealthReport
+
+__all__ = [
+    "DEFAULT_KILL_GRACE_PERIOD",
+    "TERMINAL_STATES",
+    "AgentApi",
+    "CommandExecutor",
+    "EventHandler",
+    "EventStream",
+    "Executor",
+    "ExecutorClient",
+    "ExecutorEnvironment",
+    "ExecutorEnvironmentError",
+    "HealthPolicy",
+    "HealthReport",
+    "parse_duration",
+]
