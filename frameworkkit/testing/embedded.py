@@ -42,15 +42,16 @@ def _harness_launcher_dir(root: Path) -> Path:
     """Write the agent helper programs (harness stand-ins) for this Python into ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     programs = {
-        "mesos-containerizer": "frameworkkit.testing.harness.containerizer",
-        "mesos-executor": "frameworkkit.executor",
+        # a plain script in isolated mode: it starts in milliseconds, once per task
+        "mesos-containerizer": f'-I -S "{_HARNESS / "containerizer.py"}"',
+        "mesos-executor": "-m frameworkkit.executor",
     }
-    for name, module in programs.items():
+    for name, target in programs.items():
         path = root / name
         path.write_text(
             "#!/bin/sh\n"
             f"# frameworkkit test harness stand-in for Mesos's {name}; not part of the SDK.\n"
-            f'exec "{sys.executable}" -m {module} "$@"\n'
+            f'exec "{sys.executable}" {target} "$@"\n'
         )
         path.chmod(0o755)
     return root

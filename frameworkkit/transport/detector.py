@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from kazoo.client import KazooClient
-from kazoo.exceptions import KazooException, NoNodeError
 
 from .errors import ConnectionFailed
 from .secret import Secret
@@ -275,6 +273,8 @@ class ZooKeeperDetector(MasterDetector):
             if self.target.username is not None and self.target.password is not None:
                 digest = f"{self.target.username}:{self.target.password.reveal()}"
                 auth = [("digest", digest)]
+            from kazoo.client import KazooClient  # only ZooKeeper users pay for the import
+
             client = KazooClient(
                 hosts=self.target.hosts, timeout=self._connect_timeout, auth_data=auth
             )
@@ -323,6 +323,8 @@ class ZooKeeperDetector(MasterDetector):
         task.add_done_callback(self._tasks.discard)
 
     async def _load_leader(self, name: str, generation: int) -> None:
+        from kazoo.exceptions import KazooException, NoNodeError
+
         path = f"{self.target.path}/{name}"
         try:
             data, _stat = await asyncio.to_thread(self._client.get, path)

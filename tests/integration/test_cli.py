@@ -15,7 +15,11 @@ from tests.integration.streams import processes_using, subscribe_until_offers
 def frameworkkit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "frameworkkit.cli", *args],
-        capture_output=True, text=True, timeout=180, env=env, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        stdin=subprocess.DEVNULL,
     )
 
 

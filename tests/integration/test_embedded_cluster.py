@@ -1,4 +1,4 @@
-"""The embedded cluster is a real Mesos 1.11 master with real agents, reachable like mesos-master."""
+"""The embedded cluster is a real Mesos 1.11 master with real agents, like mesos-master."""
 
 from frameworkkit.testing import EmbeddedCluster
 from tests.integration.streams import subscribe_until_offers

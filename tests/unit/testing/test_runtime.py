@@ -26,7 +26,8 @@ def test_rename_version_need_rewrites_name_and_hash(tmp_path: Path) -> None:
     assert "Name: GLIBC_9.9.9" in listing
     assert "GLIBC_2.2.5" not in listing
     dump = "".join(
-        word for line in readelf("-x", ".gnu.version_r", binary).splitlines()[2:]
+        word
+        for line in readelf("-x", ".gnu.version_r", binary).splitlines()[2:]
         for word in line.split()[1:5]
     )
     assert struct.pack("<I", _elf_hash(b"GLIBC_9.9.9")).hex() in dump
@@ -64,5 +65,5 @@ def test_a_failing_step_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(runtime, "_install_debian_packages", lambda home: None)
     monkeypatch.setattr(runtime, "_fetch_bdists", broken)
-    with pytest.raises(InstallError, match="step 'mesos bdists'.*network unreachable"):
+    with pytest.raises(InstallError, match=r"step 'mesos bdists'.*network unreachable"):
         runtime.ensure_runtime(tmp_path, progress=False)

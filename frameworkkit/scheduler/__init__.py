@@ -1,0 +1,18 @@
+"""The scheduler side: the Framework base class, task specs and handles, state stores."""
+
+from frameworkkit.scheduler.framework import Framework
+from frameworkkit.scheduler.spec import TaskSpec, TaskSpecError
+from frameworkkit.scheduler.states import TaskState
+from frameworkkit.scheduler.store import FileStateStore, StateStore, ZooKeeperStateStore
+from frameworkkit.scheduler.tasks import Task
+
+__all__ = [
+    "FileStateStore",
+    "Framework",
+    "StateStore",
+    "Task",
+    "TaskSpec",
+    "TaskSpecError",
+    "TaskState",
+    "ZooKeeperStateStore",
+]

@@ -1,0 +1,62 @@
+"""Turn a placed task into the ``TaskInfo`` Mesos launches: command, env, ports, container."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from frameworkkit.containers import DockerContainer
+from frameworkkit.protocol import infos
+from frameworkkit.scheduler.spec import TaskSpec
+
+
+def port_environment(spec: TaskSpec, ports: Sequence[int]) -> dict[str, str]:
+    """``PORT0``.., ``PORT_<NAME>`` and ``PORTS`` for the host ports a task was given."""
+    env = {f"PORT{i}": str(p) for i, p in enumerate(ports)}
+    if not isinstance(spec.ports, int):
+        env.update({f"PORT_{n.upper()}": str(p) for n, p in zip(spec.ports, ports, strict=False)})
+    if ports:
+        env["PORTS"] = ",".join(str(p) for p in ports)
+    return env
+
+
+def task_info(
+    spec: TaskSpec,
+    task_id: str,
+    agent_id: str,
+    resources: Sequence[Mapping[str, Any]],
+    ports: Sequence[int],
+    *,
+    executor: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ``TaskInfo`` for one attempt of ``spec`` on ``agent_id`` with the given resources."""
+    env = {**spec.env, **port_environment(spec, ports), "FRAMEWORKKIT_TASK_ID": task_id}
+    command: dict[str, Any] | None = None
+    if isinstance(spec.command, str):
+        command = infos.command_info(spec.command, environment=env)
+    elif isinstance(spec.command, list):
+        command = infos.command_info(
+            spec.command[0], shell=False, arguments=spec.command, environment=env
+        )
+    elif spec.container is not None:  # run the image's own entrypoint
+        command = {"shell": False, "environment": infos.environment(env)}
+    container = spec.container
+    if isinstance(container, DockerContainer) and container.host_ports_needed():
+        container = container.with_host_ports(ports[: container.host_ports_needed()])
+    health_check = spec.health_check.resolve_port(ports) if spec.health_check else None
+    kill_policy = (
+        infos.kill_policy(spec.kill_grace_seconds) if spec.kill_grace_seconds is not None else None
+    )
+    return infos.task_info(
+        spec.name,
+        task_id,
+        agent_id,
+        resources,
+        command=None if executor is not None else command,
+        executor=executor,
+        container=container.to_container_info() if container else None,
+        health_check=health_check.to_health_check() if health_check else None,
+        kill_policy=kill_policy,
+        data=spec.data,
+        labels=spec.labels or None,
+    )

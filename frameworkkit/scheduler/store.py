@@ -1,0 +1,198 @@
+"""Where a framework keeps what must survive a restart: its id and every submitted task.
+
+Use :class:`FileStateStore` (a local directory, the default) for a single scheduler process and
+:class:`ZooKeeperStateStore` when several scheduler instances fail over to each other. Both write
+the whole state atomically, so a crash mid-write leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import msgspec
+
+
+class TaskRecord(msgspec.Struct, kw_only=True):
+    """One submitted task as persisted: its spec (as builtins), progress and current attempt."""
+
+    key: str
+    spec: dict[str, object]
+    state: str
+    attempts: int = 0
+    task_id: str | None = None  # the Mesos task id of the current attempt
+    agent_id: str | None = None
+    not_before: float = 0.0  # wall-clock time before which a retry must not launch
+    message: str | None = None
+
+
+class FrameworkState(msgspec.Struct, kw_only=True):
+    """The framework id Mesos gave us and every task we were asked to run."""
+
+    framework_id: str | None = None
+    tasks: list[TaskRecord] = []
+
+
+class StateStore(Protocol):
+    """Keeps a :class:`FrameworkState` durable, one change at a time.
+
+    ``put_tasks`` upserts records by ``key``; a call returns only once its records are durable,
+    so a caller may then acknowledge the status updates that caused them.
+    """
+
+    def load(self) -> FrameworkState: ...
+
+    def put_framework_id(self, framework_id: str | None) -> None: ...
+
+    def put_tasks(self, records: Sequence[TaskRecord]) -> None: ...
+
+
+class _JournalLine(msgspec.Struct, omit_defaults=True):
+    framework_id: str | None = None
+    clear_framework_id: bool = False
+    task: TaskRecord | None = None
+
+
+_ENCODER = msgspec.json.Encoder()
+_STATE = msgspec.json.Decoder(FrameworkState)
+_LINE = msgspec.json.Decoder(_JournalLine)
+
+
+def _apply(state: FrameworkState, line: _JournalLine, index: dict[str, int]) -> None:
+    if line.clear_framework_id:
+        state.framework_id = None
+    elif line.framework_id is not None:
+        state.framework_id = line.framework_id
+    if line.task is not None:
+        at = index.get(line.task.key)
+        if at is None:
+            index[line.task.key] = len(state.tasks)
+            state.tasks.append(line.task)
+        else:
+            state.tasks[at] = line.task
+
+
+class FileStateStore:
+    """State in a directory: a snapshot (``state.json``) plus an append-only journal.
+
+    Each change is one appended, fsynced line; the journal is folded into a new snapshot (written
+    to a temporary file, fsynced and renamed) when it grows past ``compact_after`` lines and when
+    the store is loaded. A line cut by a crash is ignored: its change was never acknowledged.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], *, compact_after: int = 20_000) -> None:
+        self.directory = Path(directory).expanduser()
+        self.snapshot = self.directory / "state.json"
+        self.journal = self.directory / "journal.jsonl"
+        self.compact_after = compact_after
+        self._lines = 0
+        self._state = FrameworkState()
+        self._index: dict[str, int] = {}
+
+    def load(self) -> FrameworkState:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        state = _STATE.decode(self.snapshot.read_bytes()) if self.snapshot.exists() else None
+        self._state = state or FrameworkState()
+        self._index = {t.key: i for i, t in enumerate(self._state.tasks)}
+        if self.journal.exists():
+            for raw in self.journal.read_bytes().splitlines():
+                try:
+                    line = _LINE.decode(raw)
+                except msgspec.DecodeError:
+                    continue  # the last line, cut by a crash before it was durable
+                _apply(self._state, line, self._index)
+        self._compact()
+        return msgspec.structs.replace(self._state, tasks=list(self._state.tasks))
+
+    def put_framework_id(self, framework_id: str | None) -> None:
+        line = _JournalLine(framework_id=framework_id, clear_framework_id=framework_id is None)
+        self._append([line])
+
+    def put_tasks(self, records: Sequence[TaskRecord]) -> None:
+        if records:
+            self._append([_JournalLine(task=r) for r in records])
+
+    def _append(self, lines: list[_JournalLine]) -> None:
+        for line in lines:
+            _apply(self._state, line, self._index)
+        with open(self.journal, "ab") as out:
+            out.write(b"".join(_ENCODER.encode(line) + b"\n" for line in lines))
+            out.flush()
+            os.fsync(out.fileno())
+        self._lines += len(lines)
+        if self._lines >= self.compact_after:
+            self._compact()
+
+    def _compact(self) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".state-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(_ENCODER.encode(self._state))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.snapshot)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        with open(self.journal, "wb") as out:
+            os.fsync(out.fileno())
+        self._lines = 0
+
+    def __repr__(self) -> str:
+        return f"FileStateStore({str(self.directory)!r})"
+
+
+class ZooKeeperStateStore:
+    """State in ZooKeeper under ``path``: the framework id in one znode, one znode per task.
+
+    Use it with several scheduler instances so the one that takes over finds the framework id and
+    the pending work (``hosts`` like ``"127.0.0.1:2181"``, ``path`` like ``/crunch``). Each
+    ``put_tasks`` is one ZooKeeper transaction.
+    """
+
+    def __init__(self, hosts: str, path: str, *, timeout: float = 10.0) -> None:
+        from kazoo.client import KazooClient
+
+        if not path.startswith("/") or path.endswith("/"):
+            raise ValueError(f"path: a znode path starts and does not end with '/', got {path!r}")
+        self.path = path
+        self._client = KazooClient(hosts=hosts, timeout=timeout)
+        self._client.start(timeout=timeout)
+        self._client.ensure_path(f"{path}/tasks")
+        self._known: set[str] = set()
+
+    def load(self) -> FrameworkState:
+        framework_id, _ = self._client.get(self.path)
+        tasks = []
+        for name in sorted(self._client.get_children(f"{self.path}/tasks")):
+            data, _ = self._client.get(f"{self.path}/tasks/{name}")
+            tasks.append(msgspec.json.decode(data, type=TaskRecord))
+        self._known = {t.key for t in tasks}
+        return FrameworkState(framework_id=framework_id.decode() or None, tasks=tasks)
+
+    def put_framework_id(self, framework_id: str | None) -> None:
+        self._client.set(self.path, (framework_id or "").encode())
+
+    def put_tasks(self, records: Sequence[TaskRecord]) -> None:
+        transaction = self._client.transaction()
+        for record in records:
+            node, data = f"{self.path}/tasks/{record.key}", _ENCODER.encode(record)
+            if record.key in self._known:
+                transaction.set_data(node, data)
+            else:
+                transaction.create(node, data)
+        results = transaction.commit()
+        failures = [r for r in results if isinstance(r, Exception)]
+        if failures:
+            raise RuntimeError(f"ZooKeeper state update failed: {failures[0]!r}")
+        self._known.update(r.key for r in records)
+
+    def close(self) -> None:
+        self._client.stop()
+        self._client.close()
+
+    def __repr__(self) -> str:
+        return f"ZooKeeperStateStore({self.path!r})"

@@ -1,0 +1,43 @@
+"""A scheduler process for the crash test: submit (first run) or resume (second run), then run.
+
+Each task appends one line to ``<markers>/<task name>`` when it runs, so a task that ran twice
+shows two lines.
+"""
+
+import json
+import sys
+
+from frameworkkit.scheduler import Framework, TaskSpec
+
+
+class Batch(Framework):
+    name = "crash-test"
+    subscribed_as: list[str] = []
+
+    def on_subscribed(self, framework_id: str) -> None:
+        self.subscribed_as.append(framework_id)
+
+
+def main() -> None:
+    master, state_dir, markers, mode = sys.argv[1:5]
+    fw = Batch(master, state_dir=state_dir)
+    if mode == "submit":
+        fw.submit_many(
+            TaskSpec(
+                name=f"part-{i}",
+                cpus=1,
+                mem=64,
+                command=f"echo $FRAMEWORKKIT_TASK_ID >> {markers}/part-{i}; sleep 2",
+            )
+            for i in range(30)
+        )
+    fw.run(timeout=150, teardown=mode == "resume")
+    print(
+        json.dumps(
+            {"subscribed_as": fw.subscribed_as, "states": {t.name: t.state.value for t in fw.tasks}}
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

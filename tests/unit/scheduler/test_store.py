@@ -1,0 +1,40 @@
+"""The file state store: every acknowledged change survives a restart, even a cut last line."""
+
+from pathlib import Path
+
+from frameworkkit.scheduler.store import FileStateStore, TaskRecord
+
+
+def record(key: str, state: str) -> TaskRecord:
+    return TaskRecord(key=key, spec={"name": key}, state=state)
+
+
+def test_changes_survive_reopening(tmp_path: Path) -> None:
+    store = FileStateStore(tmp_path)
+    assert store.load().framework_id is None
+    store.put_framework_id("fw-1")
+    store.put_tasks([record("a", "PENDING"), record("b", "PENDING")])
+    store.put_tasks([record("a", "TASK_FINISHED")])
+    state = FileStateStore(tmp_path).load()
+    assert state.framework_id == "fw-1"
+    assert [(t.key, t.state) for t in state.tasks] == [("a", "TASK_FINISHED"), ("b", "PENDING")]
+
+
+def test_a_line_cut_by_a_crash_is_ignored(tmp_path: Path) -> None:
+    store = FileStateStore(tmp_path)
+    store.load()
+    store.put_tasks([record("a", "PENDING")])
+    with open(tmp_path / "journal.jsonl", "ab") as journal:
+        journal.write(b'{"task":{"key":"b","spe')
+    state = FileStateStore(tmp_path).load()
+    assert [t.key for t in state.tasks] == ["a"]
+
+
+def test_compaction_keeps_everything(tmp_path: Path) -> None:
+    store = FileStateStore(tmp_path, compact_after=3)
+    store.load()
+    for i in range(10):
+        store.put_tasks([record(f"t{i}", "PENDING")])
+    store.put_framework_id(None)
+    assert len((tmp_path / "journal.jsonl").read_bytes().splitlines()) < 3
+    assert len(FileStateStore(tmp_path).load().tasks) == 10
