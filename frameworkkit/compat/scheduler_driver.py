@@ -1,0 +1,623 @@
+"""pymesos's ``MesosSchedulerDriver`` on frameworkkit's transport: same names, same callbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import addict
+import httpx
+import msgspec
+
+from frameworkkit.protocol import JsonDict, calls, operations
+from frameworkkit.protocol.codec import DecodeError, decode_scheduler_event, encode_call
+from frameworkkit.protocol.events import SchedulerEvent
+from frameworkkit.transport import (
+    MesosConnection,
+    Secret,
+    Subscription,
+    SubscriptionEnded,
+    TransportError,
+    TransportOptions,
+)
+
+from . import arguments
+from .data import decode_base64
+from .loop_thread import LoopThread
+from .status import DriverStatus
+
+__all__ = ["DAY", "MesosSchedulerDriver"]
+
+log = logging.getLogger("frameworkkit.compat")
+
+DAY = 24 * 3600.0
+
+
+class MesosSchedulerDriver:
+    """Drop-in for pymesos's scheduler driver: connects a `Scheduler` to the leading master.
+
+    Use it to run a scheduler written for pymesos unchanged. The driver runs its own thread and
+    event loop and calls the scheduler's callbacks from that thread, one at a time. Its methods
+    may be called from callbacks and from any other thread: they check their arguments at once
+    (raising ``TypeError``/``ValueError``), then queue the call, which the driver thread sends in
+    order; a call made while no master is subscribed is dropped with a warning, as in pymesos.
+
+    `master_uri` is ``host[:port]`` (a list separated by commas), an ``http(s)://`` URL, or
+    ``zk://``/``zoo://`` ZooKeeper. `timeout` bounds each attempt to reach a master, in seconds.
+    `principal` and `secret` enable HTTP basic auth; `options` (TLS, retries) and `transport`
+    (an in-process peer for tests) reach frameworkkit's transport directly.
+
+    Ending: ``stop()`` tears the framework down (Mesos kills its tasks), ``stop(failover=True)``
+    leaves it for a later scheduler, ``abort()`` ends the driver without tearing down. When a
+    callback raises, the driver aborts, tearing the framework down unless `failover` is True.
+    """
+
+    def __init__(
+        self,
+        sched: Any,
+        framework: Mapping[str, Any],
+        master_uri: str,
+        use_addict: bool = False,
+        implicit_acknowledgements: bool = True,
+        principal: str | None = None,
+        secret: str | Secret | None = None,
+        failover: bool = False,
+        timeout: float = DAY,
+        *,
+        options: TransportOptions | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        for name, flag in (
+            ("use_addict", use_addict),
+            ("implicit_acknowledgements", implicit_acknowledgements),
+            ("failover", failover),
+        ):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name}: expected a bool, got {flag!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ValueError(f"timeout: expected a number of seconds > 0, got {timeout!r}")
+        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+            raise TypeError(
+                f"transport: expected httpx.AsyncBaseTransport, got {type(transport).__name__}"
+            )
+        self.sched = sched
+        self.master_uri = master_uri
+        self.implicit_acknowledgements = implicit_acknowledgements
+        self._options = arguments.transport_options(options, principal, secret)
+        self._master = arguments.master_address(master_uri, tls=self._options.tls)
+        self._framework = arguments.framework_info(framework)
+        self._use_addict = use_addict
+        self._failover = failover
+        self._timeout = float(timeout)
+        self._transport = transport
+        self._lock = threading.Lock()
+        self._status = DriverStatus.DRIVER_NOT_STARTED
+        self._teardown = False
+        self._thread: LoopThread | None = None
+        self._stopping = asyncio.Event()
+        self._outbox: asyncio.Queue[JsonDict] = asyncio.Queue()
+        self._connection: MesosConnection | None = None
+        self._subscribed = False
+        self._master_info: Any = None
+
+    # ---- state ----------------------------------------------------------------------------------
+
+    @property
+    def framework(self) -> JsonDict:
+        """The ``FrameworkInfo`` SUBSCRIBE sends (a copy, with the ID once Mesos assigned it)."""
+        return copy.deepcopy(self._framework)
+
+    @property
+    def framework_id(self) -> str | None:
+        """The framework's ID string, once registered (or as set before ``start()``)."""
+        framework_id = self._framework.get("id")
+        return None if framework_id is None else str(framework_id["value"])
+
+    @framework_id.setter
+    def framework_id(self, value: str | None) -> None:
+        if value is None:
+            self._framework.pop("id", None)
+        else:
+            self._framework["id"] = {"value": arguments.id_value("framework_id", value)}
+
+    @property
+    def connected(self) -> bool:
+        """Whether the driver is subscribed to a master now."""
+        return self._subscribed
+
+    @property
+    def aborted(self) -> bool:
+        """Whether the driver ended by ``abort()`` or on its own."""
+        return self._status is DriverStatus.DRIVER_ABORTED
+
+    @property
+    def master(self) -> str | None:
+        """``host:port`` of the master the driver is subscribed to."""
+        connection = self._connection
+        url = None if connection is None or not self._subscribed else connection.master
+        if url is None:
+            return None
+        parsed = httpx.URL(url)
+        return f"{parsed.host}:{parsed.port}"
+
+    @property
+    def version(self) -> str | None:
+        """The Mesos version of the master, from its last SUBSCRIBED."""
+        info = self._master_info
+        return None if not info else info.get("version")
+
+    # ---- life cycle -----------------------------------------------------------------------------
+
+    def start(self) -> DriverStatus:
+        """Start the driver thread, which subscribes and then calls the scheduler."""
+        with self._lock:
+            if self._status is DriverStatus.DRIVER_RUNNING:
+                log.warning("start(): the driver is already running")
+                return self._status
+            previous = self._thread
+        if previous is not None:
+            previous.join()
+        with self._lock:
+            self._status = DriverStatus.DRIVER_RUNNING
+            self._teardown = False
+            self._stopping = asyncio.Event()
+            self._outbox = asyncio.Queue()
+            self._thread = LoopThread("mesos-scheduler-driver")
+        self._thread.start(self._run)
+        return DriverStatus.DRIVER_RUNNING
+
+    def stop(self, failover: bool = False) -> DriverStatus:
+        """End the driver. Without `failover` the framework is torn down: Mesos kills its tasks
+        and forgets it. With `failover=True` they keep running for ``failover_timeout``."""
+        if not isinstance(failover, bool):
+            raise TypeError(f"failover: expected a bool, got {failover!r}")
+        return self._finish(DriverStatus.DRIVER_STOPPED, teardown=not failover)
+
+    def abort(self) -> DriverStatus:
+        """End the driver without tearing the framework down; no callback follows."""
+        return self._finish(DriverStatus.DRIVER_ABORTED, teardown=False)
+
+    def join(self) -> DriverStatus:
+        """Block until the driver has ended; return how (stopped or aborted)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join()
+        return self._status
+
+    def run(self) -> DriverStatus:
+        """``start()`` then ``join()``."""
+        self.start()
+        return self.join()
+
+    # ---- calls ----------------------------------------------------------------------------------
+
+    def launchTasks(
+        self,
+        offer_ids: Any,
+        tasks: Sequence[Mapping[str, Any]],
+        filters: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Launch ``TaskInfo`` mappings on one offer or a list of offers of one agent.
+
+        Resources left unused are declined (with `filters`); no tasks declines the offers.
+        """
+        if not tasks:
+            self.declineOffer(offer_ids, filters)
+            return
+        self.acceptOffers(offer_ids, [operations.launch(tasks)], filters)
+
+    def acceptOffers(
+        self,
+        offer_ids: Any,
+        operations: Sequence[Mapping[str, Any]],
+        filters: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Apply offer operations (``LAUNCH``, ``RESERVE``, ...) to offers of one agent."""
+        if not operations:
+            self.declineOffer(offer_ids, filters)
+            return
+        framework_id = self._framework_id_for("acceptOffers")
+        if framework_id is not None:
+            self._send(
+                calls.accept(
+                    framework_id,
+                    arguments.id_values("offer_ids", offer_ids),
+                    operations,
+                    refuse_seconds=arguments.refuse_seconds(filters),
+                )
+            )
+
+    def declineOffer(self, offer_ids: Any, filters: Mapping[str, Any] | None = None) -> None:
+        """Decline one offer or a list of offers; `filters` says for how long."""
+        framework_id = self._framework_id_for("declineOffer")
+        if framework_id is not None:
+            self._send(
+                calls.decline(
+                    framework_id,
+                    arguments.id_values("offer_ids", offer_ids),
+                    refuse_seconds=arguments.refuse_seconds(filters),
+                )
+            )
+
+    def acceptInverseOffers(self, offer_ids: Any, filters: Mapping[str, Any] | None = None) -> None:
+        """Agree to give the agents of these inverse offers back."""
+        framework_id = self._framework_id_for("acceptInverseOffers")
+        if framework_id is not None:
+            self._send(
+                calls.accept_inverse_offers(
+                    framework_id,
+                    arguments.id_values("offer_ids", offer_ids),
+                    refuse_seconds=arguments.refuse_seconds(filters),
+                )
+            )
+
+    def declineInverseOffer(self, offer_ids: Any, filters: Mapping[str, Any] | None = None) -> None:
+        """Say the agents of these inverse offers cannot be given back in time."""
+        framework_id = self._framework_id_for("declineInverseOffer")
+        if framework_id is not None:
+            self._send(
+                calls.decline_inverse_offers(
+                    framework_id,
+                    arguments.id_values("offer_ids", offer_ids),
+                    refuse_seconds=arguments.refuse_seconds(filters),
+                )
+            )
+
+    def reviveOffers(self, roles: Iterable[str] = ()) -> None:
+        """Clear offer filters and resume offers (for `roles`, or all roles)."""
+        framework_id = self._framework_id_for("reviveOffers")
+        if framework_id is not None:
+            self._send(calls.revive(framework_id, roles))
+
+    def suppressOffers(self, roles: Iterable[str] = ()) -> None:
+        """Stop offers (for `roles`, or all roles) until ``reviveOffers()``."""
+        framework_id = self._framework_id_for("suppressOffers")
+        if framework_id is not None:
+            self._send(calls.suppress(framework_id, roles))
+
+    def killTask(self, task_id: Any) -> None:
+        """Kill a task, given its ``{"value": ...}`` ID."""
+        framework_id = self._framework_id_for("killTask")
+        if framework_id is not None:
+            self._send(calls.kill(framework_id, arguments.id_value("task_id", task_id)))
+
+    def acknowledgeStatusUpdate(self, status: Mapping[str, Any]) -> None:
+        """Acknowledge a status update as received; one without a ``uuid`` needs none."""
+        if "uuid" not in status:
+            return
+        framework_id = self._framework_id_for("acknowledgeStatusUpdate")
+        if framework_id is not None:
+            self._send(
+                calls.acknowledge(
+                    framework_id,
+                    arguments.id_value("status.agent_id", status.get("agent_id")),
+                    arguments.id_value("status.task_id", status.get("task_id")),
+                    decode_base64("status.uuid", status["uuid"]),
+                )
+            )
+
+    def acknowledgeOperationStatusUpdate(self, status: Mapping[str, Any]) -> None:
+        """Acknowledge an operation status update that carries a ``uuid``."""
+        if "uuid" not in status or "operation_id" not in status:
+            return
+        framework_id = self._framework_id_for("acknowledgeOperationStatusUpdate")
+        if framework_id is not None:
+            uuid = status["uuid"]
+            self._send(
+                calls.acknowledge_operation_status(
+                    framework_id,
+                    arguments.id_value("status.agent_id", status.get("agent_id")),
+                    arguments.id_value("status.operation_id", status["operation_id"]),
+                    decode_base64(
+                        "status.uuid.value",
+                        uuid.get("value") if isinstance(uuid, Mapping) else uuid,
+                    ),
+                    resource_provider_id=arguments.optional_id_value(
+                        "status.resource_provider_id", status.get("resource_provider_id")
+                    ),
+                )
+            )
+
+    def reconcileTasks(self, tasks: Iterable[Mapping[str, Any]]) -> None:
+        """Ask for the latest status of these tasks (statuses or mappings with ``task_id``), or
+        of every task the master knows when the list is empty."""
+        framework_id = self._framework_id_for("reconcileTasks")
+        if framework_id is not None:
+            pairs = [
+                (
+                    arguments.id_value(f"tasks[{index}].task_id", task.get("task_id")),
+                    arguments.optional_id_value(f"tasks[{index}].agent_id", task.get("agent_id")),
+                )
+                for index, task in enumerate(_mappings("tasks", tasks))
+            ]
+            self._send(calls.reconcile(framework_id, pairs))
+
+    def reconcileOperations(self, operations: Iterable[Mapping[str, Any]]) -> None:
+        """Ask for the latest status of operations (mappings with ``operation_id``)."""
+        framework_id = self._framework_id_for("reconcileOperations")
+        if framework_id is not None:
+            refs: list[calls.OperationRef] = []
+            for index, operation in enumerate(_mappings("operations", operations)):
+                field = f"operations[{index}]"
+                provider = operation.get("resource_provider_id")
+                refs.append(
+                    (
+                        arguments.id_value(f"{field}.operation_id", operation.get("operation_id")),
+                        arguments.optional_id_value(f"{field}.agent_id", operation.get("agent_id")),
+                        arguments.optional_id_value(f"{field}.resource_provider_id", provider),
+                    )
+                )
+            self._send(calls.reconcile_operations(framework_id, refs))
+
+    def sendFrameworkMessage(self, executor_id: Any, agent_id: Any, data: str) -> None:
+        """Send `data` (base64 text, see ``encode_data``) to an executor; best effort."""
+        framework_id = self._framework_id_for("sendFrameworkMessage")
+        if framework_id is not None:
+            self._send(
+                calls.message(
+                    framework_id,
+                    arguments.id_value("agent_id", agent_id),
+                    arguments.id_value("executor_id", executor_id),
+                    decode_base64("data", data),
+                )
+            )
+
+    def requestResources(self, requests: Iterable[Mapping[str, Any]]) -> None:
+        """Send ``Request`` mappings (``agent_id``, ``resources``) to the allocator."""
+        framework_id = self._framework_id_for("requestResources")
+        if framework_id is not None:
+            pairs = [
+                (
+                    arguments.optional_id_value(
+                        f"requests[{index}].agent_id", request.get("agent_id")
+                    ),
+                    request.get("resources", []),
+                )
+                for index, request in enumerate(_mappings("requests", requests))
+            ]
+            self._send(calls.request(framework_id, pairs))
+
+    def updateFramework(
+        self, framework: Mapping[str, Any], suppressed_roles: Iterable[str] = ()
+    ) -> None:
+        """Replace the ``FrameworkInfo`` (roles, capabilities, ...) without resubscribing;
+        later subscriptions send it too."""
+        info = arguments.framework_info(framework)
+        framework_id = self.framework_id
+        if framework_id is not None:
+            info["id"] = {"value": framework_id}
+        self._framework = info
+        if self._framework_id_for("updateFramework") is not None:
+            self._send(calls.update_framework(info, suppressed_roles=suppressed_roles))
+
+    # ---- driver thread --------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        if not self._running():  # stopped before this loop could be woken
+            self._stopping.set()
+        connection = MesosConnection(self._master, options=self._options, transport=self._transport)
+        self._connection = connection
+        subscriptions = asyncio.create_task(self._subscription_loop(connection))
+        sender = asyncio.create_task(self._send_calls(connection))
+        stopping = asyncio.create_task(self._stopping.wait())
+        try:
+            await asyncio.wait({subscriptions, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if subscriptions.done() and not subscriptions.cancelled():
+                failure = subscriptions.exception()
+                if failure is not None:
+                    log.error("the scheduler driver failed", exc_info=failure)
+                    self._finish(DriverStatus.DRIVER_ABORTED, teardown=False)
+            await self._flush_calls()
+        finally:
+            for task in (subscriptions, sender, stopping):
+                task.cancel()
+            await asyncio.gather(subscriptions, sender, stopping, return_exceptions=True)
+            self._subscribed = False
+            await connection.aclose()
+
+    async def _subscription_loop(self, connection: MesosConnection) -> None:
+        while self._running():
+            body = encode_call(calls.subscribe(self._framework))
+            try:
+                subscription = await asyncio.wait_for(connection.subscribe(body), self._timeout)
+            except asyncio.TimeoutError:
+                self._fail(f"no master could be subscribed to within {self._timeout:g} s")
+                return
+            except TransportError as exc:
+                self._fail(f"subscribing failed: {exc}")
+                return
+            try:
+                async with subscription:
+                    async for frame in subscription:
+                        if self._running():
+                            self._handle_frame(frame, subscription)
+            except SubscriptionEnded as ended:
+                log.info("resubscribing: %s", ended)
+            was_subscribed, self._subscribed = self._subscribed, False
+            if was_subscribed and self._running():
+                self._callback("disconnected")
+
+    async def _send_calls(self, connection: MesosConnection) -> None:
+        """Send queued calls one at a time, in order, on the current subscription."""
+        while True:
+            call = await self._outbox.get()
+            try:
+                if self._subscribed:
+                    await connection.call(encode_call(call))
+                else:
+                    log.warning("%s dropped: no longer subscribed", call["type"])
+            except TransportError as exc:
+                log.warning("%s failed: %s", call["type"], exc)
+            finally:
+                self._outbox.task_done()
+
+    async def _flush_calls(self) -> None:
+        """Send what is queued, then TEARDOWN if the driver was stopped without failover."""
+        framework_id = self.framework_id
+        if self._teardown and framework_id is not None:
+            if self._subscribed:
+                log.warning(
+                    "stop() without failover: tearing down framework %s, Mesos kills its tasks",
+                    framework_id,
+                )
+                self._outbox.put_nowait(calls.teardown(framework_id))
+                self.framework_id = None
+            else:
+                log.warning("framework %s not torn down: not subscribed", framework_id)
+        try:
+            await asyncio.wait_for(self._outbox.join(), self._options.request_timeout)
+        except asyncio.TimeoutError:
+            log.warning("stopping with %d calls unsent", self._outbox.qsize())
+
+    def _handle_frame(self, frame: bytes, subscription: Subscription) -> None:
+        try:
+            event = decode_scheduler_event(frame)
+        except DecodeError as exc:
+            log.warning("skipping an event that does not decode: %s", exc)
+            return
+        kind = event.type
+        if kind == "HEARTBEAT":
+            self._callback("processHeartBeat")
+            return
+        body = self._view(event).get(kind.lower())
+        if body is None:
+            log.warning("ignoring %s event", kind)
+        elif kind == "SUBSCRIBED":
+            self._on_subscribed(event, body, subscription)
+        elif kind == "OFFERS":
+            if body.get("offers"):
+                self._callback("resourceOffers", body["offers"])
+        elif kind == "INVERSE_OFFERS":
+            if body.get("inverse_offers"):
+                self._callback("inverseOffers", body["inverse_offers"])
+        elif kind == "RESCIND":
+            self._callback("offerRescinded", body["offer_id"])
+        elif kind == "RESCIND_INVERSE_OFFER":
+            self._callback("inverseOfferRescinded", body["inverse_offer_id"])
+        elif kind == "UPDATE":
+            self._on_update(event, body["status"])
+        elif kind == "UPDATE_OPERATION_STATUS":
+            self._on_operation_update(body["status"])
+        elif kind == "MESSAGE":
+            self._callback("frameworkMessage", body["executor_id"], body["agent_id"], body["data"])
+        elif kind == "FAILURE":
+            self._on_failure(body)
+        elif kind == "ERROR":
+            self._fail(body["message"])
+        else:
+            log.warning("ignoring %s event", kind)
+
+    def _on_subscribed(self, event: SchedulerEvent, body: Any, subscription: Subscription) -> None:
+        subscribed = event.subscribed
+        assert subscribed is not None  # the codec refuses SUBSCRIBED without its body
+        if subscribed.heartbeat_interval_seconds:
+            subscription.set_heartbeat_interval(subscribed.heartbeat_interval_seconds)
+        known = self.framework_id is not None
+        self.framework_id = subscribed.framework_id.value
+        self._subscribed = True
+        self._master_info = body.get("master_info") or self._message()
+        if known:
+            self._callback("reregistered", self._master_info)
+        else:
+            self._callback("registered", body["framework_id"], self._master_info)
+
+    def _on_update(self, event: SchedulerEvent, status_view: Any) -> None:
+        if not self._callback("statusUpdate", status_view) or not self.implicit_acknowledgements:
+            return
+        assert event.update is not None  # the codec refuses UPDATE without its body
+        status = event.update.status
+        framework_id = self.framework_id
+        if status.uuid is not None and status.agent_id is not None and framework_id is not None:
+            self._send(
+                calls.acknowledge(framework_id, status.agent_id, status.task_id, status.uuid)
+            )
+
+    def _on_operation_update(self, status: Any) -> None:
+        if self._callback("operationStatusUpdate", status) and self.implicit_acknowledgements:
+            try:
+                self.acknowledgeOperationStatusUpdate(status)
+            except (TypeError, ValueError) as exc:
+                log.warning("cannot acknowledge operation status %s: %s", status, exc)
+
+    def _on_failure(self, failure: Any) -> None:
+        agent_id = failure.get("agent_id") or self._message()
+        if "executor_id" in failure:
+            self._callback("executorLost", failure["executor_id"], agent_id, failure.get("status"))
+        else:
+            self._callback("slaveLost", agent_id)
+
+    def _callback(self, name: str, *args: Any) -> bool:
+        """Call the scheduler's callback `name` if it has one; False if it raised."""
+        method = getattr(self.sched, name, None)
+        if method is None:
+            return True
+        try:
+            method(self, *args)
+        except Exception:
+            log.exception(
+                "scheduler callback %s raised; aborting the driver%s",
+                name,
+                "" if self._failover else " and tearing the framework down",
+            )
+            self._finish(DriverStatus.DRIVER_ABORTED, teardown=not self._failover)
+            return False
+        return True
+
+    def _fail(self, message: str) -> None:
+        """Abort on an unrecoverable error, then tell the scheduler's ``error`` callback."""
+        log.error("scheduler driver aborted: %s", message)
+        self._finish(DriverStatus.DRIVER_ABORTED, teardown=False)
+        self._callback("error", message)
+
+    # ---- helpers --------------------------------------------------------------------------------
+
+    def _finish(self, status: DriverStatus, *, teardown: bool) -> DriverStatus:
+        """Move a running driver to `status` and wake its thread to wind down."""
+        with self._lock:
+            if self._status is not DriverStatus.DRIVER_RUNNING:
+                return self._status
+            self._status = status
+            self._teardown = teardown
+            thread = self._thread
+        if thread is not None:
+            thread.run_on_loop(self._stopping.set)
+        return status
+
+    def _running(self) -> bool:
+        return self._status is DriverStatus.DRIVER_RUNNING
+
+    def _framework_id_for(self, method: str) -> str | None:
+        """The framework ID when subscribed; otherwise None, logging that `method` is dropped."""
+        framework_id = self.framework_id
+        if self._subscribed and framework_id is not None:
+            return framework_id
+        log.warning("%s dropped: the driver is not subscribed to a master", method)
+        return None
+
+    def _send(self, call: JsonDict) -> None:
+        thread = self._thread
+        if thread is None or not thread.run_on_loop(self._outbox.put_nowait, call):
+            log.warning("%s dropped: the driver is not running", call["type"])
+
+    def _view(self, event: SchedulerEvent) -> Any:
+        """The whole event as pymesos hands it out: an addict view or plain dicts."""
+        return event.raw_view() if self._use_addict else msgspec.json.decode(event.raw)
+
+    def _message(self) -> Any:
+        """An empty message of the kind callbacks receive."""
+        return addict.Dict() if self._use_addict else {}
+
+
+def _mappings(field: str, values: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The items of a list argument, each checked to be a mapping."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise TypeError(f"{field}: expected a list of mappings, got {values!r}")
+    items = list(values)
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise TypeError(f"{field}[{index}]: expected a mapping, got {item!r}")
+    return items
