@@ -1,6 +1,7 @@
 """The scheduler side: the Framework base class, task specs and handles, state stores."""
 
 from frameworkkit.scheduler.framework import Framework
+from frameworkkit.scheduler.packing import PackedExecutor
 from frameworkkit.scheduler.spec import TaskSpec, TaskSpecError
 from frameworkkit.scheduler.states import TaskState
 from frameworkkit.scheduler.store import FileStateStore, StateStore, ZooKeeperStateStore
@@ -9,6 +10,7 @@ from frameworkkit.scheduler.tasks import Task
 __all__ = [
     "FileStateStore",
     "Framework",
+    "PackedExecutor",
     "StateStore",
     "Task",
     "TaskSpec",

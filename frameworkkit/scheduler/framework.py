@@ -31,6 +31,7 @@ from frameworkkit.protocol.messages import Offer, TaskStatus
 from frameworkkit.scheduler.launch import task_info
 from frameworkkit.scheduler.matching import Matcher
 from frameworkkit.scheduler.metrics import FrameworkMetrics
+from frameworkkit.scheduler.packing import PackedExecutor
 from frameworkkit.scheduler.spec import TaskSpec
 from frameworkkit.scheduler.states import TaskState
 from frameworkkit.scheduler.store import FileStateStore, StateStore
@@ -82,6 +83,7 @@ class Framework:
         reconcile_interval: float = 600.0,
         decline_seconds: float = 300.0,
         unfit_decline_seconds: float = 5.0,
+        executor: PackedExecutor | None = None,
     ) -> None:
         if not isinstance(role, str) or not _ROLE.match(role):
             raise ValueError(f"role: {role!r} is not a Mesos role name")
@@ -95,6 +97,8 @@ class Framework:
                 raise ValueError(f"{field}: must be a number >= 0, got {value!r}")
         if state_dir is not None and store is not None:
             raise ValueError("store: give state_dir or store, not both")
+        if executor is not None and not isinstance(executor, PackedExecutor):
+            raise TypeError(f"executor: a PackedExecutor, got {type(executor).__name__}")
         if secret is not None and principal is None:
             raise ValueError("principal: a secret needs the principal it belongs to")
         self.master = master
@@ -107,6 +111,7 @@ class Framework:
         self.reconcile_interval = float(reconcile_interval)
         self.decline_seconds = float(decline_seconds)
         self.unfit_decline_seconds = float(unfit_decline_seconds)
+        self.executor = executor
         base_options = options or TransportOptions()
         if principal is not None:
             wrapped = Secret(secret) if isinstance(secret, str) else secret
@@ -457,7 +462,9 @@ class Framework:
         pending = self.tasks.pending()
         used: set[str] = set()
         if pending:
-            result = self.matcher.match(pending, offers, self.tasks.active(), self.role)
+            result = self.matcher.match(
+                pending, offers, self.tasks.active(), self.role, self.executor
+            )
             self._unplaced = result.unplaced
             launches_by_agent = result.by_agent()
             for launches in launches_by_agent.values():
@@ -477,13 +484,21 @@ class Framework:
             return
         accepts = []
         records = []
+        executor = self._executor_info()
         for agent_id, launches in launches_by_agent.items():
             task_infos = []
             for launch in launches:
                 task = launch.task
                 task_id = self.tasks.launching(task, agent_id)
                 task_infos.append(
-                    task_info(task.spec, task_id, agent_id, launch.resources, launch.ports)
+                    task_info(
+                        task.spec,
+                        task_id,
+                        agent_id,
+                        launch.resources,
+                        launch.ports,
+                        executor=executor,
+                    )
                 )
                 records.append(task.record())
             more = bool(self.tasks.pending())
@@ -500,6 +515,20 @@ class Framework:
         self.metrics.tasks_launched.inc(len(records))
         self.metrics.pending.set(len(self.tasks.waiting()))
         await asyncio.gather(*(self._call(call) for call in accepts))
+
+    def _executor_info(self) -> dict[str, Any] | None:
+        if self.executor is None:
+            return None
+        resources = [
+            {
+                "name": name,
+                "type": "SCALAR",
+                "scalar": {"value": amount},
+                "allocation_info": {"role": self.role},
+            }
+            for name, amount in self.executor.scalars.items()
+        ]
+        return self.executor.executor_info(self.framework_id or "", resources)
 
     async def _on_update_event(self, status: TaskStatus) -> None:
         task_id = status.task_id.value

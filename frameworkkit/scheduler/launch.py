@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import msgspec
+
 from frameworkkit.containers import DockerContainer
 from frameworkkit.protocol import infos
 from frameworkkit.scheduler.spec import TaskSpec
@@ -47,16 +49,19 @@ def task_info(
     kill_policy = (
         infos.kill_policy(spec.kill_grace_seconds) if spec.kill_grace_seconds is not None else None
     )
+    data = spec.data
+    if executor is not None:  # the packed executor reads the command from the task's data
+        data, command = msgspec.json.encode(command), None
     return infos.task_info(
         spec.name,
         task_id,
         agent_id,
         resources,
-        command=None if executor is not None else command,
+        command=command,
         executor=executor,
         container=container.to_container_info() if container else None,
         health_check=health_check.to_health_check() if health_check else None,
         kill_policy=kill_policy,
-        data=spec.data,
+        data=data,
         labels=spec.labels or None,
     )

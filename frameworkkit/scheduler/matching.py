@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from frameworkkit.protocol.messages import Offer
+from frameworkkit.scheduler.packing import PackedExecutor
 from frameworkkit.scheduler.tasks import Task
 
 
@@ -42,7 +43,12 @@ class Matcher:
         self.seed = seed
 
     def match(
-        self, pending: Sequence[Task], offers: Sequence[Offer], running: Sequence[Task], role: str
+        self,
+        pending: Sequence[Task],
+        offers: Sequence[Offer],
+        running: Sequence[Task],
+        role: str,
+        executor: PackedExecutor | None = None,
     ) -> MatchResult:
         result = MatchResult()
         agents: dict[str, list[Offer]] = defaultdict(list)
@@ -64,6 +70,13 @@ class Matcher:
             a: (o[0].allocation_info.role if o[0].allocation_info else role) or role
             for a, o in agents.items()
         }
+        needs_executor: set[str] = set()
+        if executor is not None:
+            needs_executor = {
+                a
+                for a, o in agents.items()
+                if not any(e.value == executor.executor_id for x in o for e in x.executor_ids)
+            }
         for task in pending:
             spec = task.spec
             need = {
@@ -76,11 +89,14 @@ class Matcher:
             need = {k: v for k, v in need.items() if v}
             nports = len(spec.port_names)
             for agent in agents:
-                if all(free[agent][k] >= v - 1e-9 for k, v in need.items()) and (
+                overhead = executor.scalars if executor and agent in needs_executor else {}
+                total = {k: need.get(k, 0.0) + overhead.get(k, 0.0) for k in {*need, *overhead}}
+                if all(free[agent][k] >= v - 1e-9 for k, v in total.items()) and (
                     len(ports[agent]) >= nports
                 ):
-                    for k, v in need.items():
+                    for k, v in total.items():
                         free[agent][k] -= v
+                    needs_executor.discard(agent)
                     taken, ports[agent] = ports[agent][:nports], ports[agent][nports:]
                     res = [
                         {

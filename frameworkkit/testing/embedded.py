@@ -232,13 +232,13 @@ class EmbeddedCluster:
         self.close()
 
 
-_LOOPBACK_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+LOOPBACK_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def get_json(url: str, timeout: float) -> dict[str, Any]:
     """GET a JSON document from a loopback master (no proxies); OSError if it does not answer."""
     try:
-        with _LOOPBACK_OPENER.open(url, timeout=timeout) as response:
+        with LOOPBACK_OPENER.open(url, timeout=timeout) as response:
             document: dict[str, Any] = json.load(response)
             return document
     except urllib.error.HTTPError as exc:  # 503 while the master starts

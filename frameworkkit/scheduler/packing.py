@@ -1,0 +1,63 @@
+"""One long-lived executor per agent that runs many of the framework's tasks (packing).
+
+Use :class:`PackedExecutor` when tasks are short or many: the agent starts one executor per agent
+for the framework instead of one per task, which saves an executor start-up per task. By default
+the executor is frameworkkit's command executor (``python -m frameworkkit.executor --multi_task``),
+which must then be installed on the agents; ``command`` names another one.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import msgspec
+
+from frameworkkit.containers import Container
+from frameworkkit.protocol import infos
+from frameworkkit.scheduler.spec import _non_negative
+
+
+class PackedExecutor(msgspec.Struct, frozen=True, kw_only=True):
+    """The executor every task of the framework runs in, one per agent.
+
+    ``cpus``/``mem``/``disk`` are the executor's own share, taken from the first offer of an
+    agent that does not run it yet. Each task's command travels in its ``TaskInfo.data`` as a JSON
+    ``CommandInfo`` (Mesos refuses a task with both a command and an executor), so ``TaskSpec.data``
+    is not available to tasks run this way.
+    """
+
+    executor_id: str = "frameworkkit-packed"
+    cpus: float = 0.1
+    mem: float = 64.0
+    disk: float = 0.0
+    command: str | None = None
+    container: Container | None = None
+
+    def __post_init__(self) -> None:
+        for field in ("cpus", "mem", "disk"):
+            _non_negative(f"PackedExecutor.{field}", getattr(self, field))
+        if not self.executor_id or "/" in self.executor_id:
+            raise ValueError(f"PackedExecutor.executor_id: {self.executor_id!r} is not usable")
+
+    @property
+    def scalars(self) -> dict[str, float]:
+        """The executor's scalar resources, by name (zeros left out)."""
+        amounts = {"cpus": self.cpus, "mem": self.mem, "disk": self.disk}
+        return {name: value for name, value in amounts.items() if value}
+
+    def executor_info(
+        self, framework_id: str, resources: Sequence[Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        """The ``ExecutorInfo``; identical for every task on an agent, as Mesos requires."""
+        command = self.command or f'"{sys.executable}" -m frameworkkit.executor --multi_task'
+        return infos.executor_info(
+            self.executor_id,
+            command=infos.command_info(command),
+            executor_type="CUSTOM",
+            framework_id=framework_id,
+            name="frameworkkit packed executor",
+            resources=resources,
+            container=self.container.to_container_info() if self.container else None,
+        )
