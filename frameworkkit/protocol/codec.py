@@ -69,7 +69,7 @@ def encode_call(call: Mapping[str, Any] | msgspec.Struct) -> bytes:
 def _decode(
     decoder: msgspec.json.Decoder[EventT], bodies: dict[str, str], frame: bytes, what: str
 ) -> EventT:
-    """Decode a frame, requiring the body its type announces (a known type without one)."""
+    """Decode a frame; an event of a known type must carry the body its type names."""
     try:
         event = decoder.decode(frame)
     except msgspec.DecodeError as error:

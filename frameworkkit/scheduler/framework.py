@@ -333,7 +333,9 @@ class Framework:
             loop.call_soon_threadsafe(lambda: self._spawn(self._revive_if_needed()))
 
     def _on_tick(self) -> None:
-        """About once a second: revive if ready work waits while offers are not coming."""
+        """About once a second: update the gauges; revive if ready work waits unoffered."""
+        self.metrics.pending.set(len(self.tasks.waiting()))
+        self.metrics.active.set(len(self.tasks.active()))
         if self._subscribed and self._suppressed and self.tasks.pending():
             self._spawn(self._revive_if_needed())
 
@@ -513,7 +515,6 @@ class Framework:
         with self._lock:
             self.store.put_tasks(records)  # durable before Mesos hears of them
         self.metrics.tasks_launched.inc(len(records))
-        self.metrics.pending.set(len(self.tasks.waiting()))
         await asyncio.gather(*(self._call(call) for call in accepts))
 
     def _executor_info(self) -> dict[str, Any] | None:
@@ -605,7 +606,6 @@ class Framework:
                     status.message or status.reason or "",
                 )
                 await _call_hook(self.on_task_failed, task)
-        self.metrics.active.set(len(self.tasks.active()))
 
     async def _on_unknown_task(self, status: TaskStatus) -> None:
         """An update for a task id no attempt of ours has: kill it if it still runs."""

@@ -131,6 +131,7 @@ class TaskTracker:
     def __init__(self) -> None:
         self._tasks: dict[str, Task] = {}
         self._by_task_id: dict[str, Task] = {}
+        self._open = 0  # tasks not done yet
 
     def __len__(self) -> int:
         return len(self._tasks)
@@ -150,12 +151,14 @@ class TaskTracker:
         task = Task(key=key, spec=spec)
         task.history.append(StatusRecord(TaskState.PENDING, time.time()))
         self._tasks[key] = task
+        self._open += 1
         return task
 
     def restore(self, record: TaskRecord) -> Task:
         """Track a task loaded from the state store."""
         task = Task.from_record(record)
         self._tasks[task.key] = task
+        self._open += not task.done
         if task.task_id:
             self._by_task_id[task.task_id] = task
         return task
@@ -179,7 +182,7 @@ class TaskTracker:
 
     def idle(self) -> bool:
         """True when every task is done: nothing pending, nothing running."""
-        return all(t.done for t in self._tasks.values())
+        return self._open == 0
 
     def launching(self, task: Task, agent_id: str) -> str:
         """Start a new attempt of a pending task on ``agent_id``; return its Mesos task id."""
@@ -237,6 +240,7 @@ class TaskTracker:
             return Transition(task, previous, state, retry=True)
         if state is TaskState.TASK_UNKNOWN:
             task.state = TaskState.TASK_LOST  # unknown to Mesos and out of retries: lost
+        self._open -= 1
         task._signal_if_done()
         return Transition(task, previous, task.state, final=True)
 
@@ -246,6 +250,7 @@ class TaskTracker:
         task.kill_requested = True
         task.state = TaskState.TASK_KILLED
         task.history.append(StatusRecord(TaskState.TASK_KILLED, time.time(), None, "NOT_LAUNCHED"))
+        self._open -= 1
         task._signal_if_done()
         return Transition(task, previous, task.state, final=True)
 
