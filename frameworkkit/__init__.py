@@ -4,35 +4,81 @@ Subclass :class:`Framework`, :meth:`~Framework.submit` :class:`TaskSpec` objects
 :meth:`~Framework.run`; see the documentation for executors, placement and containers.
 """
 
-from frameworkkit.containers import (
-    DockerContainer,
-    HealthCheck,
-    KillPolicy,
-    MesosContainer,
-    PortMapping,
-    Volume,
-)
-from frameworkkit.scheduler import (
-    FileStateStore,
-    Framework,
-    StateStore,
-    Task,
-    TaskSpec,
-    TaskSpecError,
-    TaskState,
-    ZooKeeperStateStore,
-)
-from frameworkkit.transport import Secret, TransportOptions
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from frameworkkit.containers import (
+        DockerContainer,
+        HealthCheck,
+        KillPolicy,
+        MesosContainer,
+        PortMapping,
+        Volume,
+    )
+    from frameworkkit.executor import CommandExecutor, Executor
+    from frameworkkit.placement import Constraint
+    from frameworkkit.scheduler import (
+        FileStateStore,
+        Framework,
+        PackedExecutor,
+        StateStore,
+        Task,
+        TaskSpec,
+        TaskSpecError,
+        TaskState,
+        ZooKeeperStateStore,
+    )
+    from frameworkkit.transport import Secret, TransportOptions
+
+# Exported names load their module on first use, so `python -m frameworkkit.executor` (started once
+# per task on an agent) does not pay for the scheduler and the placement engine.
+_EXPORTS = {
+    "DockerContainer": "frameworkkit.containers",
+    "HealthCheck": "frameworkkit.containers",
+    "KillPolicy": "frameworkkit.containers",
+    "MesosContainer": "frameworkkit.containers",
+    "PortMapping": "frameworkkit.containers",
+    "Volume": "frameworkkit.containers",
+    "FileStateStore": "frameworkkit.scheduler",
+    "Framework": "frameworkkit.scheduler",
+    "PackedExecutor": "frameworkkit.scheduler",
+    "StateStore": "frameworkkit.scheduler",
+    "Task": "frameworkkit.scheduler",
+    "TaskSpec": "frameworkkit.scheduler",
+    "TaskSpecError": "frameworkkit.scheduler",
+    "TaskState": "frameworkkit.scheduler",
+    "ZooKeeperStateStore": "frameworkkit.scheduler",
+    "CommandExecutor": "frameworkkit.executor",
+    "Executor": "frameworkkit.executor",
+    "Constraint": "frameworkkit.placement",
+    "Secret": "frameworkkit.transport",
+    "TransportOptions": "frameworkkit.transport",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'frameworkkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CommandExecutor",
+    "Constraint",
     "DockerContainer",
+    "Executor",
     "FileStateStore",
     "Framework",
     "HealthCheck",
     "KillPolicy",
     "MesosContainer",
+    "PackedExecutor",
     "PortMapping",
     "Secret",
     "StateStore",

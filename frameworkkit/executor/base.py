@@ -455,9 +455,13 @@ def _kill_policy_grace(task: TaskInfo) -> float:
 
 def _agent_connection(env: ExecutorEnvironment) -> AgentConnection:
     """The HTTP connection to the agent, retrying as Mesos's executor library does: random
-    delays up to ``MESOS_SUBSCRIPTION_BACKOFF_MAX`` (the client bounds the total time)."""
+    delays up to ``MESOS_SUBSCRIPTION_BACKOFF_MAX``. Each ``subscribe`` makes one attempt, so
+    that the client builds every retried SUBSCRIBE afresh, with the updates made meanwhile
+    (the client also bounds the total time)."""
     step = max(env.subscription_backoff_max, 0.01)
-    options = TransportOptions(backoff=BackoffPolicy(base=step, cap=step, factor=1.0))
+    options = TransportOptions(
+        backoff=BackoffPolicy(base=step, cap=step, factor=1.0), subscribe_attempts=1
+    )
     return AgentConnection(env.url, auth_token=env.authentication_token, options=options)
 
 
