@@ -4,8 +4,9 @@ Submits N ``true`` tasks at once to a fresh embedded cluster and reports the wal
 finished, tasks per second and submit-to-TASK_RUNNING latency percentiles, for two ways to run
 them measured in the same run:
 
-* ``packed``: one frameworkkit command executor per agent runs many tasks (PackedExecutor),
-  first while the executors start (a cold batch), then with them running (a warm batch);
+* ``packed``: one frameworkkit command executor per agent runs many tasks (PackedExecutor,
+  default bin-pack placement, so few executors start), first while the executors start (a cold
+  batch), then with them running (a warm batch);
 * ``per-task``: the baseline, one executor process per task (what a command task costs).
 
     python bench/launch_bench.py                  # 1000 tasks / 100 agents packed, 200 per-task
@@ -89,7 +90,12 @@ def run(mode: str, tasks: int, agents: int) -> list[Result]:
     ):
         if mode == "per-task":
             return [batch(Timed(cluster.url, state_dir=state), mode, tasks, agents, last=True)]
-        fw = Timed(cluster.url, state_dir=state, executor=PackedExecutor(cpus=0.1, mem=64))
+        fw = Timed(
+            cluster.url,
+            state_dir=state,
+            executor=PackedExecutor(cpus=0.1, mem=64),
+            strategy="spread",
+        )
         return [
             batch(fw, "packed, executors starting", tasks, agents, last=False),
             batch(fw, "packed, executors running", tasks, agents, last=True),

@@ -24,12 +24,13 @@ from typing import Any, ClassVar, Literal
 
 import httpx
 
+from frameworkkit.placement import Fitness
 from frameworkkit.protocol import calls, infos
 from frameworkkit.protocol.codec import DecodeError, decode_scheduler_event, encode_call
 from frameworkkit.protocol.events import SchedulerEvent
 from frameworkkit.protocol.messages import Offer, TaskStatus
 from frameworkkit.scheduler.launch import task_info
-from frameworkkit.scheduler.matching import Matcher
+from frameworkkit.scheduler.matching import Launch, Matcher
 from frameworkkit.scheduler.metrics import FrameworkMetrics
 from frameworkkit.scheduler.packing import PackedExecutor
 from frameworkkit.scheduler.spec import TaskSpec
@@ -74,7 +75,7 @@ class Framework:
         secret: str | Secret | None = None,
         failover_timeout: float = ONE_WEEK,
         checkpoint: bool = True,
-        strategy: str = "binpack",
+        strategy: str | Fitness = "binpack",
         seed: int = 0,
         webui_url: str | None = None,
         labels: dict[str, str] | None = None,
@@ -134,6 +135,7 @@ class Framework:
         self._wake: asyncio.Event | None = None
         self._stop_requested = False
         self._teardown_requested = False
+        self._closing = False  # run_async is on its way out: a stream end is expected
         self._background: set[asyncio.Future[Any]] = set()
         self._acks: set[asyncio.Future[None]] = set()
         self._submitted_at: dict[str, float] = {}
@@ -184,6 +186,16 @@ class Framework:
     def submit_many(self, specs: Iterable[TaskSpec]) -> list[Task]:
         """Queue several tasks with one durable write. Thread-safe."""
         checked = [self._checked_spec(i, spec) for i, spec in enumerate(specs)]
+        loop = self._loop
+        if loop is not None and loop.is_running() and not _in_loop(loop):
+            # hand the change to the loop's thread, which owns the tracker while running
+            async def on_loop() -> list[Task]:
+                return self._add(checked)
+
+            return asyncio.run_coroutine_threadsafe(on_loop(), loop).result()
+        return self._add(checked)
+
+    def _add(self, checked: list[TaskSpec]) -> list[Task]:
         with self._lock:
             self._ensure_loaded()
             handles = [self.tasks.add(spec) for spec in checked]
@@ -245,7 +257,7 @@ class Framework:
             raise ValueError(f"until: 'idle' or 'forever', got {until!r}")
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        self._stop_requested = False
+        self._stop_requested = self._closing = False
         self._teardown_requested = teardown
         with self._lock:
             self._ensure_loaded()
@@ -306,11 +318,7 @@ class Framework:
         """Run a coroutine on the framework's loop, from any thread; now if it isn't running."""
         loop = self._loop
         if loop is not None and loop.is_running():
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is loop:
+            if _in_loop(loop):
                 self._spawn(coroutine)
             else:
                 asyncio.run_coroutine_threadsafe(coroutine, loop)  # type: ignore[arg-type]
@@ -368,6 +376,8 @@ class Framework:
                     except Exception:
                         log.exception("%s: handling %s failed", self.name, event.type)
             except SubscriptionEnded as ended:
+                if self._closing:
+                    return
                 log.warning("%s: subscription ended (%s); resubscribing", self.name, ended)
             finally:
                 self._subscribed = False
@@ -471,7 +481,7 @@ class Framework:
             launches_by_agent = result.by_agent()
             for launches in launches_by_agent.values():
                 used.update(launches[0].offer_ids)
-            await self._launch(launches_by_agent)
+            await self._launch(launches_by_agent, result.executor_resources)
         unused = [o.id.value for o in offers if o.id.value not in used]
         if unused:
             still_pending = self.tasks.pending()
@@ -481,13 +491,17 @@ class Framework:
         if not self.tasks.waiting() and not self._suppressed:
             await self._suppress()
 
-    async def _launch(self, launches_by_agent: dict[str, list[Any]]) -> None:
+    async def _launch(
+        self,
+        launches_by_agent: dict[str, list[Launch]],
+        executor_resources: dict[str, list[dict[str, Any]]],
+    ) -> None:
         if not launches_by_agent:
             return
         accepts = []
         records = []
-        executor = self._executor_info()
         for agent_id, launches in launches_by_agent.items():
+            executor = self._executor_info(executor_resources.get(agent_id))
             task_infos = []
             for launch in launches:
                 task = launch.task
@@ -517,18 +531,21 @@ class Framework:
         self.metrics.tasks_launched.inc(len(records))
         await asyncio.gather(*(self._call(call) for call in accepts))
 
-    def _executor_info(self) -> dict[str, Any] | None:
+    def _executor_info(self, resources: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+        """The packed executor's info for one agent (its share as that agent offered it)."""
         if self.executor is None:
             return None
-        resources = [
-            {
-                "name": name,
-                "type": "SCALAR",
-                "scalar": {"value": amount},
-                "allocation_info": {"role": self.role},
-            }
-            for name, amount in self.executor.scalars.items()
-        ]
+        if resources is None:  # never offered here since start: the unreserved default
+            resources = [
+                {
+                    "name": name,
+                    "type": "SCALAR",
+                    "scalar": {"value": amount},
+                    "role": "*",
+                    "allocation_info": {"role": self.role},
+                }
+                for name, amount in self.executor.scalars.items()
+            ]
         return self.executor.executor_info(self.framework_id or "", resources)
 
     async def _on_update_event(self, status: TaskStatus) -> None:
@@ -683,6 +700,7 @@ class Framework:
             )
 
     async def _shutdown(self, connection: MesosConnection, loop_task: asyncio.Task[None]) -> None:
+        self._closing = True
         if self._acks:  # let Mesos hear every acknowledgement before we go
             await asyncio.wait(list(self._acks), timeout=10)
         try:
@@ -700,6 +718,13 @@ class Framework:
             await connection.aclose()
             self._subscribed = False
             self._connection = None
+
+
+def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 async def _call_hook(hook: Callable[..., Any], *args: Any) -> None:

@@ -29,7 +29,8 @@ class TaskSpec(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     the offer or a list of port names (each gets one port, exported as ``PORT_<NAME>``; all are in
     ``PORTS``). ``resources`` adds other scalar resources by name. ``constraints`` use Marathon's
     syntax (``["hostname", "UNIQUE"]``, ``["rack", "GROUP_BY", "3"]``) or placement Constraint
-    objects. ``container`` is a :class:`~frameworkkit.containers.DockerContainer` or
+    objects; they count the running and placed tasks of the same ``group`` (like the tasks of one
+    Marathon app). ``container`` is a :class:`~frameworkkit.containers.DockerContainer` or
     :class:`~frameworkkit.containers.MesosContainer`; Docker port mappings without a host port
     take the task's first ports. A failed attempt is retried up to ``max_retries`` times, waiting
     ``retry_backoff_seconds`` doubled per attempt (at most 60 s).
@@ -46,6 +47,7 @@ class TaskSpec(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     env: dict[str, str] = {}
     role: str | None = None
     constraints: list[list[str]] = []
+    group: str = "default"
     container: Container | None = None
     health_check: HealthCheck | None = None
     kill_grace_seconds: float | None = None
@@ -78,6 +80,8 @@ class TaskSpec(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         if self.role is not None and not re.match(r"^[^/.\s][^\s]*$", self.role or "/"):
             _fail("role", f"{self.role!r} is not a Mesos role name")
         _check_constraints(self.constraints)
+        if not isinstance(self.group, str) or not _NAME.match(self.group):
+            _fail("group", f"a name like the task's, got {self.group!r}")
         needed = (
             self.container.host_ports_needed() if isinstance(self.container, DockerContainer) else 0
         )

@@ -104,3 +104,53 @@ def test_the_secret_never_reaches_logs_or_reprs(
     assert secret not in caplog.text
     assert secret not in repr(vars(fw))
     assert secret not in repr(fw._options)
+
+
+def test_constraints_hold_on_real_offers_and_unplaced_tasks_say_why(
+    mesos_cluster: EmbeddedCluster, tmp_path: Path
+) -> None:
+    reasons: list[str] = []
+
+    class Unique(Recorder):
+        def on_task_running(self, task: Task) -> None:
+            reasons.extend(self.unplaced.values())
+
+    fw = Unique(mesos_cluster.url, state_dir=tmp_path, strategy="binpack")
+    count = mesos_cluster.agents + 1
+    handles = fw.submit_many(
+        TaskSpec(
+            name=f"one-per-agent-{i}",
+            command="sleep 1",
+            cpus=0.1,
+            mem=16,
+            group="unique",
+            constraints=[["@agent_id", "UNIQUE"]],
+        )
+        for i in range(count)
+    )
+    fw.run(timeout=120, teardown=True)
+    assert all(h.state is TaskState.TASK_FINISHED for h in handles)
+    first_round = [
+        h
+        for h in handles
+        if h.history[1].time
+        < min(r.time for h in handles for r in h.history if r.state is TaskState.TASK_FINISHED)
+    ]
+    assert len(first_round) == mesos_cluster.agents
+    assert len({h.agent_id for h in first_round}) == mesos_cluster.agents
+    assert any("UNIQUE" in reason for reason in reasons), reasons
+
+
+async def test_run_works_inside_a_running_event_loop_as_in_jupyter(
+    mesos_cluster: EmbeddedCluster, tmp_path: Path
+) -> None:
+    fw = Recorder(mesos_cluster.url, state_dir=tmp_path / "blocking")
+    first = fw.submit(TaskSpec(name="in-loop", command="true"))
+    fw.run(timeout=60)  # a blocking call made from a coroutine: runs in a worker thread
+    assert first.state is TaskState.TASK_FINISHED
+
+    other = Recorder(mesos_cluster.url, state_dir=tmp_path / "awaited")
+    second = other.submit(TaskSpec(name="awaited", command="true"))
+    await other.run_async(timeout=60, teardown=True)
+    assert second.state is TaskState.TASK_FINISHED
+    fw.run(timeout=60, teardown=True)  # nothing left: subscribes, tears down, returns

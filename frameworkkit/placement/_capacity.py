@@ -1,0 +1,211 @@
+"""What every agent can still give, as numpy columns, and per task shape where tasks fit and
+how the strategy scores each agent.
+
+A column is a resource the batch asks for (``cpus``, ``mem``, ``disk`` or ``disk(PATH)`` /
+``disk(MOUNT)``, ``gpus``, other scalars, ``ports``), in units (thousandths for scalars, a count
+for ports). Tasks of one role and revocable setting share a profile (one array of columns x
+agents); tasks that also need the same amounts share a shape. A shape's arrays are computed for
+every agent once, then only for the agents whose resources changed since (the change log).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from frameworkkit.placement._ledger import Ledger
+from frameworkkit.placement.offers import OfferPool
+from frameworkkit.placement.request import TaskRequest
+from frameworkkit.placement.resources import (
+    MOUNT_DISK,
+    PATH_DISK,
+    PORTS,
+    UNITS_PER_SCALAR,
+    to_units,
+    usable_totals,
+)
+from frameworkkit.placement.strategies import Fitness, FitView
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+Indices = npt.NDArray[np.intp]
+
+DISK_COLUMNS = {"ROOT": "disk", "PATH": PATH_DISK, "MOUNT": MOUNT_DISK}
+
+
+@dataclass
+class Profile:
+    """Columns x agents for tasks of one role and revocable setting."""
+
+    role: str
+    allow_revocable: bool
+    free: IntArray
+    capacity: IntArray  # free when the batch began
+    scale: FloatArray  # per column, the largest capacity in resource units (1 when none)
+    gpu_agents: BoolArray
+    has_gpu_agents: bool
+
+
+@dataclass
+class Shape:
+    """Tasks of one profile needing the same amounts; arrays over agents once computed."""
+
+    profile: Profile
+    needs: tuple[tuple[int, int], ...]  # (column, units) for each column needed
+    fit_columns: Indices  # the scalar columns needed: what strategies score
+    fit_demand: FloatArray  # their amounts, in units
+    size: float  # the largest share of ``scale`` it needs
+    fits: BoolArray | None = None
+    scores: FloatArray | None = None
+    ranked: FloatArray | None = None  # score less the tie-break where it fits, else -inf
+    synced: int = 0  # how many entries of the change log the arrays reflect
+
+
+def task_demand(task: TaskRequest) -> dict[str, int]:
+    """The task's needs by column name, in units."""
+    demand: dict[str, int] = {}
+    for name, value in task.scalar_demand().items():
+        column = DISK_COLUMNS[task.disk_source] if name == "disk" else name
+        demand[column] = to_units(value)
+    if task.ports:
+        demand[PORTS] = len(task.ports)
+    return demand
+
+
+class Capacity:
+    def __init__(
+        self,
+        pool: OfferPool,
+        tasks: Sequence[TaskRequest],
+        ledger: Ledger,
+        strategy: Fitness,
+        seed: int,
+        running_on: BoolArray,
+    ) -> None:
+        self.pool = pool
+        self.count = len(pool)
+        self.ledger = ledger
+        self.strategy = strategy
+        names: dict[str, None] = {}
+        for task in tasks:
+            names.update(dict.fromkeys(task_demand(task)))
+        self.columns = list(names)
+        self.column_index = {name: i for i, name in enumerate(self.columns)}
+        self.units = np.array(
+            [1.0 if name == PORTS else float(UNITS_PER_SCALAR) for name in self.columns]
+        )
+        # Ties go to a seeded random order: a tiny, distinct amount taken from every score.
+        rank = np.random.default_rng(seed).permutation(self.count)
+        self.tie_break = rank * (1e-10 / max(self.count, 1))
+        self.placed_on = np.zeros(self.count, np.int64)
+        self.running_on = running_on
+        self.profiles: dict[tuple[str, bool], Profile] = {}
+        self.shapes: dict[tuple[object, ...], Shape] = {}
+        self.changes: list[int] = []  # an agent each time its resources changed
+
+    def profile(self, role: str, allow_revocable: bool) -> Profile:
+        key = (role, allow_revocable)
+        profile = self.profiles.get(key)
+        if profile is None:
+            totals = self.pool.totals(role, allow_revocable)
+            zero = np.zeros(self.count, np.int64)
+            rows = [totals.get(name, zero) for name in self.columns]
+            free = np.stack(rows) if rows else np.zeros((0, self.count), np.int64)
+            largest = free.max(axis=1) if self.count else np.zeros(len(self.columns))
+            gpus = totals.get("gpus")
+            gpu_agents = gpus > 0 if gpus is not None else np.zeros(self.count, np.bool_)
+            profile = Profile(
+                role,
+                allow_revocable,
+                free,
+                free.copy(),
+                np.where(largest > 0, largest / self.units, 1.0),
+                gpu_agents,
+                bool(gpu_agents.any()),
+            )
+            self.profiles[key] = profile
+        return profile
+
+    def shape(self, task: TaskRequest) -> Shape:
+        needs = tuple(
+            (self.column_index[name], amount)
+            for name, amount in task_demand(task).items()
+            if amount
+        )
+        key = (task.role, task.allow_revocable, needs)
+        shape = self.shapes.get(key)
+        if shape is None:
+            profile = self.profile(task.role, task.allow_revocable)
+            scalars = [(c, amount) for c, amount in needs if self.columns[c] != PORTS]
+            shares = (amount / self.units[c] / profile.scale[c] for c, amount in scalars)
+            shape = Shape(
+                profile,
+                needs,
+                np.array([c for c, _ in scalars], np.intp),
+                np.array([amount for _, amount in scalars], np.float64),
+                max(shares, default=0.0),
+            )
+            self.shapes[key] = shape
+        return shape
+
+    def sync(self, shape: Shape) -> tuple[BoolArray, FloatArray, FloatArray]:
+        """The shape's fits, scores and ranked scores on every agent, up to date."""
+        if shape.fits is None or shape.scores is None or shape.ranked is None:
+            everyone = np.arange(self.count)
+            shape.fits = self._fits(shape, everyone)
+            shape.scores = self._scores(shape, everyone)
+            shape.ranked = np.where(shape.fits, shape.scores - self.tie_break, -np.inf)
+        elif shape.synced < len(self.changes):
+            changed = np.array(self.changes[shape.synced :], np.intp)
+            fits = shape.fits[changed] = self._fits(shape, changed)
+            scores = shape.scores[changed] = self._scores(shape, changed)
+            shape.ranked[changed] = np.where(fits, scores - self.tie_break[changed], -np.inf)
+        shape.synced = len(self.changes)
+        return shape.fits, shape.scores, shape.ranked
+
+    def _fits(self, shape: Shape, agents: Indices) -> BoolArray:
+        free = shape.profile.free
+        if len(agents) != self.count:
+            free = free.take(agents, axis=1)
+        fits = np.ones(len(agents), np.bool_)
+        for column, amount in shape.needs:
+            fits &= free[column] >= amount
+        return fits
+
+    def _scores(self, shape: Shape, agents: Indices) -> FloatArray:
+        profile = shape.profile
+        columns = shape.fit_columns
+        units = self.units[columns]
+        view = FitView(
+            tuple(self.columns[c] for c in columns),
+            shape.fit_demand / units,
+            profile.scale[columns],
+            agents,
+            self.count,
+            column_index=columns,
+            units=units,
+            free_source=profile.free,
+            capacity_source=profile.capacity,
+            placed_counts=self.placed_on,
+            running=self.running_on,
+        )
+        scores = np.asarray(self.strategy.score(view), dtype=np.float64)
+        if scores.shape != agents.shape or not (scores.min() >= 0.0 and scores.max() <= 1.0):
+            raise ValueError(
+                f"{type(self.strategy).__name__}.score must return {len(agents)} scores"
+                f" within 0..1, got {scores!r}"
+            )
+        return scores
+
+    def refresh(self, agent: int, placed: int) -> None:
+        """The agent's resources changed (``placed`` tasks more, or fewer): update its columns."""
+        self.changes.append(agent)
+        self.placed_on[agent] += placed
+        entries = self.ledger.entries(agent)
+        for profile in self.profiles.values():
+            totals = usable_totals(entries, profile.role, profile.allow_revocable)
+            profile.free[:, agent] = [totals.get(name, 0) for name in self.columns]

@@ -1,0 +1,143 @@
+"""Consolidation: move placed tasks between agents so the batch occupies as few as possible.
+
+A local search on plain arrays. The load of an agent is the sum over resources of its used
+share; the search raises the sum of squared loads, which moves work from lightly to heavily
+loaded agents until light ones empty. Moves (one task to another agent) and swaps (a task for
+a smaller one on another agent) are taken while they raise it; each round applies several that
+touch different agents. Quantities are whole units, so a move fits exactly or not at all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+_EPSILON = 1e-9
+PATIENCE = 40
+"""Rounds the search goes on without freeing an agent before it gives up."""
+
+
+def consolidate(
+    demand: IntArray,
+    free: IntArray,
+    where: IntArray,
+    allowed: BoolArray,
+    weight: FloatArray,
+    max_rounds: int,
+) -> IntArray:
+    """New agent (column of ``free``) per task.
+
+    ``demand`` is tasks x resources, ``free`` agents x resources (what each agent has now, with
+    the tasks where they are), ``where`` each task's agent, ``allowed`` tasks x agents,
+    ``weight`` per resource (1/scale for resources that count as load, 0 for the others).
+    Stops after ``max_rounds`` rounds, when nothing helps, or after :data:`PATIENCE` rounds
+    without freeing an agent.
+    """
+    free = free.copy()
+    where = where.copy()
+    tasks = np.arange(len(where))
+    size = demand @ weight
+    load = -(free @ weight)  # a constant apart from the true load; only differences matter
+    columns = [c for c in range(demand.shape[1]) if demand[:, c].any()]
+    # A swap of two tasks that need the same amount of a resource always fits in it.
+    varying = [c for c in columns if demand[:, c].min() != demand[:, c].max()]
+    used = len(np.unique(where))
+    since_freed = 0
+    for _ in range(max_rounds):
+        if not _move(demand, free, where, allowed, size, load, columns, tasks) and not _swap(
+            demand, free, where, allowed, size, load, varying
+        ):
+            break
+        now = len(np.unique(where))
+        since_freed = 0 if now < used else since_freed + 1
+        used = now
+        if since_freed >= PATIENCE:
+            break
+    return where
+
+
+def _move(
+    demand: IntArray,
+    free: IntArray,
+    where: IntArray,
+    allowed: BoolArray,
+    size: FloatArray,
+    load: FloatArray,
+    columns: list[int],
+    tasks: IntArray,
+) -> bool:
+    fits = allowed.copy()
+    for c in columns:
+        fits &= free[None, :, c] >= demand[:, None, c]
+    gain = size[:, None] * (load[None, :] - load[where][:, None] + size[:, None])
+    gain[~fits] = 0.0
+    gain[tasks, where] = 0.0
+    target = gain.argmax(axis=1)
+    best = gain[tasks, target]
+    movers = np.flatnonzero(best > _EPSILON)
+    moved = False
+    for task in movers[np.argsort(-best[movers], kind="stable")]:
+        source, destination = where[task], target[task]
+        if load[destination] + size[task] <= load[source] + _EPSILON:
+            continue
+        if not (free[destination] >= demand[task]).all():
+            continue
+        free[source] += demand[task]
+        free[destination] -= demand[task]
+        load[source] -= size[task]
+        load[destination] += size[task]
+        where[task] = destination
+        moved = True
+    return moved
+
+
+def _swap(
+    demand: IntArray,
+    free: IntArray,
+    where: IntArray,
+    allowed: BoolArray,
+    size: FloatArray,
+    load: FloatArray,
+    columns: list[int],
+) -> bool:
+    """Swap a bigger task ``i`` into the agent of a smaller one ``j`` (and back) when it helps."""
+    slack = free[where] + demand  # what each task's agent would have without that task
+    difference = size[:, None] - size[None, :]
+    ok = (difference > _EPSILON) & (where[:, None] != where[None, :])
+    if not allowed.all():
+        into = allowed[:, where]  # into[i, j]: task i may go where task j is
+        ok &= into & into.T
+    for c in columns:
+        ok &= slack[None, :, c] >= demand[:, None, c]
+        ok &= slack[:, None, c] >= demand[None, :, c]
+    task_load = load[where]
+    gain = difference * (task_load[None, :] - task_load[:, None] + difference)
+    gain[~ok] = 0.0
+    candidates = np.flatnonzero(gain > _EPSILON)
+    if not candidates.size:
+        return False
+    best = -gain.ravel()[candidates]
+    if len(candidates) > 4 * len(free):  # only the best few can be applied in one round
+        keep = np.argpartition(best, 4 * len(free))[: 4 * len(free)]
+        candidates, best = candidates[keep], best[keep]
+    touched: set[int] = set()
+    count = len(where)
+    for flat in candidates[np.argsort(best, kind="stable")]:
+        if len(touched) >= len(free) - 1:
+            break
+        i, j = divmod(int(flat), count)
+        a, b = int(where[i]), int(where[j])
+        if a in touched or b in touched:
+            continue
+        touched.update((a, b))
+        change = demand[i] - demand[j]
+        free[a] += change
+        free[b] -= change
+        load[a] -= difference[i, j]
+        load[b] += difference[i, j]
+        where[i], where[j] = b, a
+    return True

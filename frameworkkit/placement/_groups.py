@@ -1,0 +1,110 @@
+"""Constraint state of one placement run: field values per agent as codes, where each group's
+tasks sit, and the masks over agents that constraints and locality hints give."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from frameworkkit.placement.agents import attribute_names
+from frameworkkit.placement.constraints import Constraint
+from frameworkkit.placement.offers import OfferPool
+from frameworkkit.placement.request import RunningTask, TaskRequest
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+Codes = npt.NDArray[np.intp]
+
+
+@dataclass
+class _FieldCounts:
+    """Where one group's tasks sit, by value code of one field (last code: field missing)."""
+
+    codes: Codes
+    counts: IntArray
+    first: int | None = None
+
+    def add(self, code: int) -> None:
+        self.counts[code] += 1
+        if self.first is None:
+            self.first = code
+
+
+class Groups:
+    """Field codes for every field the batch names, and per group the counts that counting
+    constraints (UNIQUE, CLUSTER, GROUP_BY, MAX_PER) read, running tasks included."""
+
+    def __init__(
+        self, pool: OfferPool, tasks: Sequence[TaskRequest], running: Sequence[RunningTask]
+    ) -> None:
+        names = {c.field for task in tasks for c in task.constraints}
+        names |= {hint.attribute for task in tasks for hint in task.locality}
+        self._fields: dict[str, tuple[Codes, dict[str, int]]] = {}
+        for name in sorted(names):
+            pool_codes, values = pool.field_codes(name)
+            lookup = {value: code for code, value in enumerate(values)}
+            for item in running:  # running tasks may sit on agents the pool has no offer from
+                value = item.agent.field_value(name)
+                if value is not None:
+                    lookup.setdefault(value, len(lookup))
+            codes = np.where(pool_codes < 0, len(lookup), pool_codes).astype(np.intp)
+            self._fields[name] = (codes, lookup)
+        self._groups: dict[str, dict[str, _FieldCounts]] = {}
+        for task in tasks:
+            fields = self._groups.setdefault(task.group, {})
+            for constraint in task.constraints:
+                if constraint.counting and constraint.field not in fields:
+                    field_codes, lookup = self._fields[constraint.field]
+                    zeros = np.zeros(len(lookup) + 1, np.int64)
+                    fields[constraint.field] = _FieldCounts(field_codes, zeros)
+        for item in running:
+            for name, tracker in self._groups.get(item.group, {}).items():
+                _, lookup = self._fields[name]
+                value = item.agent.field_value(name)
+                tracker.add(lookup[value] if value is not None else len(lookup))
+        self._static: dict[Constraint, BoolArray] = {}
+
+    def counted(self, group: str) -> bool:
+        """Whether any task of the group has a counting constraint."""
+        return bool(self._groups.get(group))
+
+    def record(self, group: str, agent: int) -> None:
+        """A task of ``group`` was placed on ``agent``."""
+        for tracker in self._groups.get(group, {}).values():
+            tracker.add(int(tracker.codes[agent]))
+
+    def mask(self, constraint: Constraint, group: str) -> BoolArray:
+        """Per agent, whether ``constraint`` lets one more task of ``group`` go there."""
+        if not constraint.counting:
+            return self._static_mask(constraint)
+        tracker = self._groups[group][constraint.field]
+        allowed: BoolArray = constraint.value_mask(tracker.counts, tracker.first)[tracker.codes]
+        return allowed
+
+    def _static_mask(self, constraint: Constraint) -> BoolArray:
+        mask = self._static.get(constraint)
+        if mask is None:
+            codes, lookup = self._fields[constraint.field]
+            verdicts = [constraint.accepts_value(value) for value in lookup]
+            mask = np.array([*verdicts, constraint.accepts_value(None)])[codes]
+            self._static[constraint] = mask
+        return mask
+
+    def locality(self, task: TaskRequest) -> FloatArray | None:
+        """Per agent, the mean over the task's hints of the share of items the agent names."""
+        if not task.locality:
+            return None
+        total = np.zeros(0)
+        for hint in task.locality:
+            codes, lookup = self._fields[hint.attribute]
+            named = [
+                sum(attribute_names(value, item) for item in hint.items) / len(hint.items)
+                for value in lookup
+            ]
+            score = np.array([*named, 0.0])[codes]
+            total = score if not total.size else total + score
+        return total / len(task.locality)

@@ -1,0 +1,208 @@
+"""The exact remaining resources of each agent during one placement run.
+
+A claim takes a task's resources from one agent's entries (reserved ones first, then
+unreserved, revocable last) and records the pieces it took, so the task's resources can be
+written out as offered and a claim can be given back when consolidation moves the task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from frameworkkit.placement import _ranges
+from frameworkkit.placement._ranges import RangeSet
+from frameworkkit.placement.offers import OfferPool
+from frameworkkit.placement.request import TaskRequest
+from frameworkkit.placement.resources import PORTS, ResourceEntry, to_units
+from frameworkkit.placement.result import AssignedPort
+
+Slots = list[ResourceEntry | None]
+Pieces = list[tuple[int, ResourceEntry]]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What one task took on one agent: (slot, piece) pairs and the ports it got."""
+
+    agent: int
+    pieces: tuple[tuple[int, ResourceEntry], ...]
+    ports: tuple[AssignedPort, ...]
+
+
+@dataclass
+class _Usable:
+    """An agent's entries one task may use, sorted by preference and sorted by kind."""
+
+    scalars: dict[str, list[int]]
+    disks: list[tuple[int, ResourceEntry]]
+    volumes: dict[str, int]
+    ports: list[tuple[int, ResourceEntry]]
+
+
+def _preference(pair: tuple[int, ResourceEntry]) -> tuple[bool, bool, int, int]:
+    index, entry = pair
+    traits = entry.traits
+    return (traits.revocable, not traits.reservations, -len(traits.reservations), index)
+
+
+def _usable(slots: Slots, task: TaskRequest) -> _Usable:
+    role, revocable = task.role, task.allow_revocable
+    pairs = [
+        (index, entry)
+        for index, entry in enumerate(slots)
+        if entry is not None and entry.traits.usable_by(role, revocable)
+    ]
+    if any(entry.traits.reservations or entry.traits.revocable for _, entry in pairs):
+        pairs.sort(key=_preference)
+    usable = _Usable({}, [], {}, [])
+    for index, entry in pairs:
+        traits = entry.traits
+        if traits.kind == "SCALAR":
+            if traits.volume_id is not None:
+                usable.volumes.setdefault(traits.volume_id, index)
+            elif traits.name == "disk":
+                usable.disks.append((index, entry))
+            else:
+                usable.scalars.setdefault(traits.name, []).append(index)
+        elif traits.kind == "RANGES" and traits.name == PORTS:
+            usable.ports.append((index, entry))
+    return usable
+
+
+class Ledger:
+    """Remaining entries per agent; agents nothing was taken from are read from the pool."""
+
+    def __init__(self, pool: OfferPool) -> None:
+        self._pool = pool
+        self._slots: dict[int, Slots] = {}
+
+    def entries(self, agent: int) -> Sequence[ResourceEntry | None]:
+        slots = self._slots.get(agent)
+        return slots if slots is not None else self._pool.agents[agent].resources.entries
+
+    def port_free(self, agent: int, port: int, task: TaskRequest) -> bool:
+        return any(
+            _ranges.contains(entry.ranges, port)
+            for _, entry in _usable(list(self.entries(agent)), task).ports
+        )
+
+    def has_volume(self, agent: int, volume_id: str, task: TaskRequest) -> bool:
+        return volume_id in _usable(list(self.entries(agent)), task).volumes
+
+    def claim(self, agent: int, task: TaskRequest) -> Claim | None:
+        """Take ``task``'s resources from ``agent``; None, taking nothing, if some are missing."""
+        slots: Slots = list(self.entries(agent))
+        usable = _usable(slots, task)
+        pieces: Pieces = []
+        for name, value in task.scalar_demand().items():
+            if name == "disk":
+                continue
+            indices = usable.scalars.get(name, ())
+            if not _take_units(slots, indices, to_units(value), pieces):
+                return None
+        if task.disk > 0 and not _take_disk(slots, usable.disks, task, pieces):
+            return None
+        for volume_id in task.volumes:
+            index = usable.volumes.get(volume_id)
+            volume = slots[index] if index is not None else None
+            if index is None or volume is None:
+                return None
+            pieces.append((index, volume))
+            if not volume.traits.shared:
+                slots[index] = None
+        ports = _take_ports(slots, usable.ports, task, pieces) if task.ports else ()
+        if ports is None:
+            return None
+        self._slots[agent] = slots
+        return Claim(agent=agent, pieces=tuple(pieces), ports=ports)
+
+    def release(self, claim: Claim) -> None:
+        """Give a claim's pieces back to its agent."""
+        slots = self._slots[claim.agent]
+        for index, piece in claim.pieces:
+            current = slots[index]
+            if current is None:
+                slots[index] = piece
+            elif not piece.traits.indivisible:  # an indivisible piece still here: shared volume
+                slots[index] = current.plus(piece)
+
+
+def _take_units(slots: Slots, indices: Sequence[int], need: int, pieces: Pieces) -> bool:
+    for index in indices:
+        if need == 0:
+            break
+        entry = slots[index]
+        if entry is None:
+            continue
+        amount = min(need, entry.units)
+        pieces.append((index, entry.with_quantity(units=amount)))
+        rest = entry.units - amount
+        slots[index] = entry.with_quantity(units=rest) if rest else None
+        need -= amount
+    return need == 0
+
+
+def _take_disk(
+    slots: Slots, disks: list[tuple[int, ResourceEntry]], task: TaskRequest, pieces: Pieces
+) -> bool:
+    need = to_units(task.disk)
+    if task.disk_source == "ROOT":
+        root = [index for index, entry in disks if entry.traits.disk_source is None]
+        return _take_units(slots, root, need, pieces)
+    if task.disk_source == "PATH":
+        sources: dict[str | None, list[int]] = {}
+        totals: dict[str | None, int] = {}
+        for index, entry in disks:
+            if entry.traits.disk_source == "PATH":
+                root_path = entry.traits.disk_root
+                sources.setdefault(root_path, []).append(index)
+                totals[root_path] = totals.get(root_path, 0) + entry.units
+        fitting = [root_path for root_path, total in totals.items() if total >= need]
+        if not fitting:
+            return False
+        tightest = min(fitting, key=lambda root_path: totals[root_path])
+        return _take_units(slots, sources[tightest], need, pieces)
+    mounts = [
+        (entry.units, index, entry)
+        for index, entry in disks
+        if entry.traits.disk_source == "MOUNT" and entry.units >= need
+    ]
+    if not mounts:
+        return False
+    _, index, whole = min(mounts, key=lambda item: (item[0], item[1]))  # the smallest that fits
+    pieces.append((index, whole))
+    slots[index] = None
+    return True
+
+
+def _take_ports(
+    slots: Slots, holders: list[tuple[int, ResourceEntry]], task: TaskRequest, pieces: Pieces
+) -> tuple[AssignedPort, ...] | None:
+    taken: dict[int, RangeSet] = {}
+    for spec in task.ports:
+        if spec.port:
+            owner = next((i for i, e in holders if _ranges.contains(e.ranges, spec.port)), None)
+            if owner is None:
+                return None
+            taken[owner] = _ranges.union(taken.get(owner, ()), ((spec.port, spec.port),))
+    wanted = sum(1 for spec in task.ports if not spec.port)
+    chosen: list[int] = []
+    for index, entry in holders:
+        if len(chosen) == wanted:
+            break
+        free = _ranges.difference(entry.ranges, taken[index]) if index in taken else entry.ranges
+        got = _ranges.first(free, wanted - len(chosen))
+        if got:
+            chosen.extend(n for begin, end in got for n in range(begin, end + 1))
+            taken[index] = _ranges.union(taken[index], got) if index in taken else got
+    if len(chosen) < wanted:
+        return None
+    for index, used in taken.items():
+        holder = slots[index]
+        assert holder is not None
+        pieces.append((index, holder.with_quantity(ranges=used)))
+        rest = _ranges.difference(holder.ranges, used)
+        slots[index] = holder.with_quantity(ranges=rest) if rest else None
+    picks = iter(chosen)
+    return tuple(AssignedPort(port=spec.port or next(picks), name=spec.name) for spec in task.ports)

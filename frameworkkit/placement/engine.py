@@ -1,0 +1,312 @@
+"""Batch placement: a batch of task requests against all current offers at once.
+
+Per task, every agent is tested at once with numpy: resource totals against the demand, hard
+constraints as masks over agents. The strategy scores the agents; soft constraints and locality
+blend in; the best agent that can take the task wins, ties going to a seeded random order of
+agents. The winner's exact resources are then claimed. Tasks that fit nowhere are retried once
+the batch (and, for packing, consolidation) is done; those still left get their reasons,
+counted against the final state of the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from frameworkkit.placement._capacity import Capacity, Shape
+from frameworkkit.placement._consolidate import consolidate
+from frameworkkit.placement._groups import Groups
+from frameworkkit.placement._ledger import Claim, Ledger
+from frameworkkit.placement.constraints import Constraint
+from frameworkkit.placement.offers import OfferPool
+from frameworkkit.placement.request import RunningTask, TaskRequest
+from frameworkkit.placement.resources import PORTS
+from frameworkkit.placement.result import Assignment, PlacementResult, Rejection, Unplaced
+from frameworkkit.placement.strategies import BinPack, Fitness
+from frameworkkit.protocol import messages
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+
+def place(
+    tasks: Sequence[TaskRequest],
+    offers: OfferPool | Iterable[messages.Offer],
+    *,
+    running: Iterable[RunningTask] = (),
+    strategy: Fitness | None = None,
+    seed: int = 0,
+    preference_weight: float = 0.5,
+    reserve_gpu_agents: bool = True,
+) -> PlacementResult:
+    """Place a batch of tasks on the agents of ``offers`` (an :class:`OfferPool` or offers).
+
+    ``running`` are the tasks already running (for constraints). ``strategy`` scores agents
+    (default :class:`BinPack`); ``seed`` fixes the order ties are broken in, so the same inputs
+    and seed always give the same placement. ``preference_weight`` (0..1) is how much soft
+    constraints and locality weigh against the strategy's score. With ``reserve_gpu_agents``,
+    tasks without GPUs go to agents without GPUs while any can take them.
+    """
+    for index, task in enumerate(tasks):
+        if not isinstance(task, TaskRequest):
+            raise TypeError(f"tasks[{index}] must be a TaskRequest, got {task!r}")
+    ids = [task.id for task in tasks]
+    if len(set(ids)) != len(ids):
+        duplicate = next(i for i in ids if ids.count(i) > 1)
+        raise ValueError(f"tasks: id {duplicate!r} appears more than once")
+    running_tasks = tuple(running)
+    for index, item in enumerate(running_tasks):
+        if not isinstance(item, RunningTask):
+            raise TypeError(f"running[{index}] must be a RunningTask, got {item!r}")
+    chosen = BinPack() if strategy is None else strategy
+    if not isinstance(chosen, Fitness):
+        raise TypeError(f"strategy must be a Fitness, got {strategy!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {seed!r}")
+    if not 0.0 <= preference_weight <= 1.0:
+        raise ValueError(f"preference_weight must be within 0..1, got {preference_weight!r}")
+    pool = offers if isinstance(offers, OfferPool) else OfferPool.from_offers(offers)
+    batch = _Batch(pool, tasks, running_tasks, chosen, seed, preference_weight, reserve_gpu_agents)
+    return batch.run()
+
+
+@dataclass
+class _Plan:
+    """A task with what placement works out for it once."""
+
+    task: TaskRequest
+    shape: Shape
+    hard: list[Constraint]
+    soft: list[Constraint]
+    locality: FloatArray | None
+    movable: bool  # consolidation may move it
+    claim: Claim | None = None
+    reasons: tuple[Rejection, ...] = ()
+
+    @property
+    def plain(self) -> bool:
+        """Only resources decide where it may go."""
+        return not (self.hard or self.soft or self.locality is not None or self.task.volumes)
+
+
+class _Batch:
+    def __init__(
+        self,
+        pool: OfferPool,
+        tasks: Sequence[TaskRequest],
+        running: Sequence[RunningTask],
+        strategy: Fitness,
+        seed: int,
+        preference_weight: float,
+        reserve_gpu_agents: bool,
+    ) -> None:
+        self.pool = pool
+        self.strategy = strategy
+        self.weight = preference_weight
+        self.reserve_gpu_agents = reserve_gpu_agents
+        self.ledger = Ledger(pool)
+        running_on = np.zeros(len(pool), np.bool_)
+        for item in running:
+            position = pool.position(item.agent.agent_id)
+            if position is not None:
+                running_on[position] = True
+        self.capacity = Capacity(pool, tasks, self.ledger, strategy, seed, running_on)
+        self.groups = Groups(pool, tasks, running)
+        self.plans = [self._plan(task) for task in tasks]
+
+    def _plan(self, task: TaskRequest) -> _Plan:
+        movable = not (
+            self.groups.counted(task.group)
+            or task.constraints
+            or task.locality
+            or task.volumes
+            or any(spec.port for spec in task.ports)
+            or (task.disk > 0 and task.disk_source != "ROOT")
+        )
+        return _Plan(
+            task=task,
+            shape=self.capacity.shape(task),
+            hard=[c for c in task.constraints if not c.soft],
+            soft=[c for c in task.constraints if c.soft],
+            locality=self.groups.locality(task),
+            movable=movable,
+        )
+
+    def run(self) -> PlacementResult:
+        order = list(self.plans)
+        if self.strategy.largest_first:
+            order.sort(key=lambda plan: -plan.shape.size)
+        failed = [plan for plan in order if not self._place(plan)]
+        if self.strategy.consolidates:
+            failed += self._consolidate()
+        progress = True
+        while failed and progress:
+            still = [plan for plan in failed if not self._place(plan)]
+            progress = len(still) < len(failed)
+            failed = still
+        for plan in failed:
+            plan.reasons = self._rejections(plan)
+        return self._result()
+
+    # -- placing -------------------------------------------------------------------------------
+
+    def _ranked(self, plan: _Plan) -> FloatArray:
+        """Per agent, the task's score less the tie-break; -inf where it cannot go."""
+        fits, scores, ranked = self.capacity.sync(plan.shape)
+        profile = plan.shape.profile
+        shy = self.reserve_gpu_agents and plan.task.gpus == 0 and profile.has_gpu_agents
+        if plan.plain and not shy:
+            return ranked
+        mask = fits.copy()
+        for constraint in plan.hard:
+            mask &= self.groups.mask(constraint, plan.task.group)
+        for volume_id in plan.task.volumes:
+            mask &= self._holders(volume_id, plan.task)
+        if shy:
+            without_gpus = mask & ~profile.gpu_agents
+            if without_gpus.any():
+                mask = without_gpus
+        preference = self._preference(plan)
+        if preference is not None:
+            scores = (1.0 - self.weight) * scores + self.weight * preference
+        return np.where(mask, scores - self.capacity.tie_break, -np.inf)
+
+    def _holders(self, volume_id: str, task: TaskRequest) -> BoolArray:
+        holders = np.zeros(len(self.pool), np.bool_)
+        for agent in self.pool.volume_agents(volume_id):
+            holders[agent] = self.ledger.has_volume(agent, volume_id, task)
+        return holders
+
+    def _preference(self, plan: _Plan) -> FloatArray | None:
+        parts = [self.groups.mask(c, plan.task.group).astype(np.float64) for c in plan.soft]
+        if plan.locality is not None:
+            parts.append(plan.locality)
+        return np.mean(parts, axis=0) if parts else None
+
+    def _place(self, plan: _Plan) -> bool:
+        if not len(self.pool):
+            return False
+        ranked = self._ranked(plan)
+        best = int(ranked.argmax())
+        if ranked[best] == -np.inf:
+            return False
+        claim = self.ledger.claim(best, plan.task)
+        if claim is None:  # only fixed ports are not in the totals: try the others in order
+            count = int(np.count_nonzero(ranked > -np.inf))
+            order = np.argsort(-ranked, kind="stable")[1:count]
+            claim = next((c for a in order if (c := self.ledger.claim(int(a), plan.task))), None)
+            if claim is None:
+                return False
+        self._record(plan, claim)
+        return True
+
+    def _record(self, plan: _Plan, claim: Claim) -> None:
+        plan.claim = claim
+        self.groups.record(plan.task.group, claim.agent)
+        self.capacity.refresh(claim.agent, placed=1)
+
+    # -- consolidation -------------------------------------------------------------------------
+
+    def _consolidate(self) -> list[_Plan]:
+        """Move movable tasks to use fewer agents; returns tasks that could not be re-claimed."""
+        by_profile: dict[int, list[_Plan]] = {}
+        for plan in self.plans:
+            if plan.movable and plan.claim is not None:
+                by_profile.setdefault(id(plan.shape.profile), []).append(plan)
+        lost: list[_Plan] = []
+        for movers in by_profile.values():
+            lost += self._consolidate_profile(movers)
+        return lost
+
+    def _consolidate_profile(self, movers: list[_Plan]) -> list[_Plan]:
+        profile = movers[0].shape.profile
+        agents = np.array(sorted({p.claim.agent for p in self.plans if p.claim is not None}))
+        if len(movers) < 2 or len(agents) < 2:
+            return []
+        position = {int(agent): i for i, agent in enumerate(agents)}
+        columns = self.capacity.columns
+        demand = np.zeros((len(movers), len(columns)), np.int64)
+        for row, plan in enumerate(movers):
+            for column, amount in plan.shape.needs:
+                demand[row, column] = amount
+        where = np.array([position[_claim(plan).agent] for plan in movers])
+        allowed = np.ones((len(movers), len(agents)), np.bool_)
+        for row, plan in enumerate(movers):
+            if self.reserve_gpu_agents and plan.task.gpus == 0:
+                allowed[row] &= ~profile.gpu_agents[agents]
+            allowed[row, where[row]] = True
+        load_columns = np.array([name != PORTS for name in columns])
+        weight = np.where(load_columns, 1.0 / (profile.scale * self.capacity.units), 0.0)
+        free = profile.free[:, agents].T.copy()
+        result = consolidate(
+            demand, free, where, allowed, weight, max_rounds=100 + len(movers) // 4
+        )
+        if len(np.unique(result)) >= len(np.unique(where)):
+            return []  # no agent freed: keep the greedy placement
+        moved = [(plan, int(agents[result[row]])) for row, plan in enumerate(movers)]
+        moved = [(plan, target) for plan, target in moved if _claim(plan).agent != target]
+        for plan, _ in moved:
+            claim = _claim(plan)
+            self.ledger.release(claim)
+            self.capacity.refresh(claim.agent, placed=-1)
+            plan.claim = None
+        lost: list[_Plan] = []
+        for plan, target in moved:
+            taken = self.ledger.claim(target, plan.task)
+            if taken is None:
+                lost.append(plan)
+            else:
+                self._record(plan, taken)
+        return lost
+
+    # -- results -------------------------------------------------------------------------------
+
+    def _rejections(self, plan: _Plan) -> tuple[Rejection, ...]:
+        task = plan.task
+        free = plan.shape.profile.free
+        found: list[Rejection] = []
+        for column, amount in plan.shape.needs:
+            name = self.capacity.columns[column]
+            short = int(np.count_nonzero(free[column] < amount))
+            found.append(Rejection("ports" if name == PORTS else "resource", name, short))
+        for spec in task.ports:
+            if spec.port:
+                missing = sum(
+                    not self.ledger.port_free(agent, spec.port, task)
+                    for agent in range(len(self.pool))
+                )
+                found.append(Rejection("ports", f"port {spec.port}", missing))
+        for volume_id in task.volumes:
+            missing = len(self.pool) - int(self._holders(volume_id, task).sum())
+            found.append(Rejection("volume", volume_id, missing))
+        for constraint in plan.hard:
+            refused = int(np.count_nonzero(~self.groups.mask(constraint, task.group)))
+            found.append(Rejection("constraint", str(constraint), refused))
+        return tuple(rejection for rejection in found if rejection.agents)
+
+    def _result(self) -> PlacementResult:
+        assignments: dict[str, Assignment] = {}
+        unplaced: dict[str, Unplaced] = {}
+        for plan in self.plans:
+            claim = plan.claim
+            if claim is None:
+                unplaced[plan.task.id] = Unplaced(plan.task, plan.reasons, len(self.pool))
+                continue
+            agent_offers = self.pool.agents[claim.agent]
+            assignments[plan.task.id] = Assignment(
+                task=plan.task,
+                agent=agent_offers.agent,
+                offer_ids=agent_offers.offer_ids,
+                resources=tuple(piece.to_message() for _, piece in claim.pieces),
+                ports=claim.ports,
+            )
+        return PlacementResult(assignments, unplaced, self.pool)
+
+
+def _claim(plan: _Plan) -> Claim:
+    if plan.claim is None:
+        raise AssertionError(f"task {plan.task.id!r} is not placed")
+    return plan.claim

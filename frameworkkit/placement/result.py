@@ -1,0 +1,113 @@
+"""What placement returns: an assignment per placed task, a reason per task left out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+from frameworkkit.placement.agents import Agent
+from frameworkkit.placement.offers import OfferPool
+from frameworkkit.placement.request import RunningTask, TaskRequest
+from frameworkkit.protocol import messages
+
+RejectionKind = Literal["resource", "ports", "volume", "constraint"]
+
+
+@dataclass(frozen=True)
+class AssignedPort:
+    """A host port given to a task; ``name`` as asked in its :class:`PortSpec`."""
+
+    port: int
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One task placed on one agent.
+
+    ``offer_ids`` lists every offer of the agent (accept them together, in one ACCEPT);
+    ``resources`` are the exact ``Resource`` entries the task takes, roles, reservations,
+    allocation info and disk info preserved, quantities cut to what it uses: put them in its
+    TaskInfo (see :func:`~frameworkkit.placement.render.resources_to_json`).
+    """
+
+    task: TaskRequest
+    agent: Agent
+    offer_ids: tuple[str, ...]
+    resources: tuple[messages.Resource, ...]
+    ports: tuple[AssignedPort, ...] = ()
+
+    @property
+    def agent_id(self) -> str:
+        return self.agent.agent_id
+
+    def port(self, name: str) -> int:
+        """The host port given for the port named ``name``."""
+        for assigned in self.ports:
+            if assigned.name == name:
+                return assigned.port
+        raise KeyError(f"task {self.task.id!r} has no port named {name!r}")
+
+    def as_running(self) -> RunningTask:
+        """This task as a running task, for the constraints of later placements."""
+        return RunningTask(agent=self.agent, group=self.task.group)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One check a task failed, and on how many agents: a resource (``name`` is the resource
+    name, e.g. ``cpus`` or ``disk(MOUNT)``), ``ports`` (the count, or ``port 8080``), a
+    ``volume`` or a ``constraint`` (``name`` is e.g. ``hostname:UNIQUE``)."""
+
+    kind: RejectionKind
+    name: str
+    agents: int
+
+    def __str__(self) -> str:
+        verb = "rejects" if self.kind == "constraint" else "is short on"
+        return f"{self.kind} {self.name} {verb} {self.agents} agent(s)"
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    """A task that fits nowhere. Each agent fails at least one of ``rejections``; each
+    rejection counts the agents that fail that check (an agent may fail several)."""
+
+    task: TaskRequest
+    rejections: tuple[Rejection, ...]
+    agents: int
+
+    def __str__(self) -> str:
+        if self.agents == 0:
+            return f"task {self.task.id!r}: no offers"
+        reasons = "; ".join(str(rejection) for rejection in self.rejections)
+        return f"task {self.task.id!r} fits none of {self.agents} agent(s): {reasons}"
+
+
+@dataclass(frozen=True)
+class PlacementResult:
+    """Assignments and unplaced tasks, each keyed by task id in batch order."""
+
+    assignments: Mapping[str, Assignment]
+    unplaced: Mapping[str, Unplaced]
+    pool: OfferPool = field(repr=False, compare=False)
+
+    @cached_property
+    def unused_offer_ids(self) -> tuple[str, ...]:
+        """The offers of agents that got no task: decline them."""
+        used = {assignment.agent_id for assignment in self.assignments.values()}
+        return tuple(
+            offer_id
+            for agent_offers in self.pool.agents
+            if agent_offers.agent.agent_id not in used
+            for offer_id in agent_offers.offer_ids
+        )
+
+    def by_agent(self) -> dict[str, tuple[Assignment, ...]]:
+        """Assignments grouped per agent id: one ACCEPT per agent launches its tasks."""
+        grouped: dict[str, list[Assignment]] = {}
+        for assignment in self.assignments.values():
+            grouped.setdefault(assignment.agent_id, []).append(assignment)
+        return {agent_id: tuple(items) for agent_id, items in grouped.items()}
