@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from frameworkkit import Framework, Task, TaskSpec
 from frameworkkit.testing import EmbeddedCluster
+from frameworkkit.testing.plugin import free_port
 
 SAMPLER = (
     "import random, sys; seed, n, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]; "
@@ -64,7 +65,7 @@ def cluster_for(master: str | None, agents: int) -> Iterator[str]:
         yield master
         return
     print(f"starting an embedded Mesos 1.11 cluster with {agents} agents ...", file=sys.stderr)
-    with EmbeddedCluster(agents=agents, port=5050, progress=True) as cluster:
+    with EmbeddedCluster(agents=agents, port=free_port(), progress=True) as cluster:
         print(f"master {cluster.url} (Mesos {cluster.version()})", file=sys.stderr)
         yield cluster.url
 
