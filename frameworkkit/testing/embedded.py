@@ -16,18 +16,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from frameworkkit.testing.processes import alive, stop_tree
+from frameworkkit.testing.processes import LocalService
 from frameworkkit.testing.runtime import Runtime, ensure_runtime
 
 DEFAULT_RESOURCES = "cpus:2;mem:4096;disk:4096;ports:[31000-32000]"
@@ -57,7 +54,7 @@ def _harness_launcher_dir(root: Path) -> Path:
     return root
 
 
-class EmbeddedCluster:
+class EmbeddedCluster(LocalService):
     """A real Mesos 1.11 master with ``agents`` real agents, started in a background process.
 
     ``resources`` and ``attributes`` use the agent flag syntax (``cpus:2;mem:4096``,
@@ -96,9 +93,7 @@ class EmbeddedCluster:
         self._runtime = runtime
         self._progress = progress
         self._detached = detached
-        self._owned_work_dir = work_dir is None
-        self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix="frameworkkit-mesos-"))
-        self._process: subprocess.Popen[bytes] | None = None
+        super().__init__(work_dir, "frameworkkit-mesos-")
 
     @property
     def url(self) -> str:
@@ -108,10 +103,6 @@ class EmbeddedCluster:
     @property
     def log_path(self) -> Path:
         return self.work_dir / "cluster.log"
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
 
     def environment(self) -> dict[str, str]:
         """The ``MESOS_*``/``LIBPROCESS_*`` flags the cluster process is started with."""
@@ -136,10 +127,9 @@ class EmbeddedCluster:
 
     def start(self, timeout: float = 60.0) -> EmbeddedCluster:
         """Start the cluster and return once every agent is registered and active."""
-        if self._process and self._process.poll() is None:
+        if self.running():
             return self
         runtime = self._runtime or ensure_runtime(progress=self._progress)
-        self.work_dir.mkdir(parents=True, exist_ok=True)
         env = {
             k: v
             for k, v in os.environ.items()
@@ -147,15 +137,8 @@ class EmbeddedCluster:
         }
         env.update(self.environment())
         env["FRAMEWORKKIT_HARNESS_PARENT"] = "0" if self._detached else str(os.getpid())
-        with open(self.log_path, "ab") as log:
-            self._process = subprocess.Popen(
-                [str(runtime.python2), str(_HARNESS / "embedded_master.py"), str(runtime.site_dir)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+        argv = [str(runtime.python2), str(_HARNESS / "embedded_master.py"), str(runtime.site_dir)]
+        self._spawn(argv, env, self.log_path)
         try:
             self.wait_ready(timeout)
         except BaseException:
@@ -168,10 +151,9 @@ class EmbeddedCluster:
         deadline = time.monotonic() + timeout
         last = "no answer yet"
         while time.monotonic() < deadline:
-            if self._process and self._process.poll() is not None:
-                raise ClusterError(
-                    f"cluster process exited with {self._process.returncode}:\n{self.log_tail()}"
-                )
+            status = self._exit_status()
+            if status is not None:
+                raise ClusterError(f"cluster process exited with {status}:\n{self.log_tail()}")
             try:
                 state = self.state()
                 active = int(state.get("activated_slaves", 0))
@@ -197,39 +179,11 @@ class EmbeddedCluster:
         except OSError:
             return "(no log)"
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the master, the agents and every executor they started; idempotent."""
-        if self._process is None:
-            return
-        stop_tree(self._process.pid, timeout)
-        self._process.wait()
-        self._process = None
-
     def restart(self, timeout: float = 60.0) -> EmbeddedCluster:
         """Stop and start again (a fresh master: frameworks must re-subscribe)."""
         self.stop()
         shutil.rmtree(self.work_dir / "mesos", ignore_errors=True)
         return self.start(timeout)
-
-    def close(self) -> None:
-        """Stop and, if the work directory was a temporary one, remove it."""
-        self.stop()
-        if self._owned_work_dir:
-            shutil.rmtree(self.work_dir, ignore_errors=True)
-
-    def running(self) -> bool:
-        return self._process is not None and alive(self._process.pid)
-
-    def __enter__(self) -> EmbeddedCluster:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 LOOPBACK_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -9,15 +9,11 @@ Use it when a test needs ``zk://`` master detection or ZooKeeper-backed framewor
 from __future__ import annotations
 
 import os
-import shutil
 import socket
-import subprocess
-import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 
-from frameworkkit.testing.processes import stop_tree
+from frameworkkit.testing.processes import LocalService
 from frameworkkit.testing.runtime import InstallError, apt_install
 
 _SERVER_SCRIPT = Path("/usr/share/zookeeper/bin/zkServer.sh")
@@ -32,7 +28,7 @@ def ensure_zookeeper() -> Path:
     return _SERVER_SCRIPT
 
 
-class ZooKeeperServer:
+class ZooKeeperServer(LocalService):
     """One ZooKeeper server with its own config and data directory, bound to ``ip:port``.
 
     ``tick_time_ms`` sets the session-timeout floor (2 x tick): lower it to make an ephemeral node
@@ -52,9 +48,7 @@ class ZooKeeperServer:
         self.ip = ip
         self.port = port
         self.tick_time_ms = tick_time_ms
-        self._owned_dir = data_dir is None
-        self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="frameworkkit-zk-"))
-        self._process: subprocess.Popen[bytes] | None = None
+        super().__init__(data_dir, "frameworkkit-zk-")
 
     @property
     def connect_string(self) -> str:
@@ -63,11 +57,11 @@ class ZooKeeperServer:
     def start(self, timeout: float = 30.0) -> ZooKeeperServer:
         """Start the server and return once it answers ``ruok``."""
         script = ensure_zookeeper()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        config = self.data_dir / "zoo.cfg"
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        config = self.work_dir / "zoo.cfg"
         config.write_text(
             f"tickTime={self.tick_time_ms}\n"
-            f"dataDir={self.data_dir / 'data'}\n"
+            f"dataDir={self.work_dir / 'data'}\n"
             f"clientPort={self.port}\n"
             f"clientPortAddress={self.ip}\n"
             "maxClientCnxns=0\n"
@@ -76,23 +70,17 @@ class ZooKeeperServer:
         )
         env = {
             **os.environ,
-            "ZOO_LOG_DIR": str(self.data_dir),
+            "ZOO_LOG_DIR": str(self.work_dir),
             "ZOO_LOG4J_PROP": "INFO,CONSOLE",
             "JVMFLAGS": "-Xmx256m",
         }
-        with open(self.data_dir / "zookeeper.log", "ab") as log:
-            self._process = subprocess.Popen(
-                [str(script), "start-foreground", str(config)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+        argv = [str(script), "start-foreground", str(config)]
+        self._spawn(argv, env, self.work_dir / "zookeeper.log")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"zookeeper exited with {self._process.returncode}")
+            status = self._exit_status()
+            if status is not None:
+                raise RuntimeError(f"zookeeper exited with {status}")
             if self.healthy():
                 return self
             time.sleep(0.2)
@@ -107,25 +95,3 @@ class ZooKeeperServer:
                 return sock.recv(4) == b"imok"
         except OSError:
             return False
-
-    def stop(self) -> None:
-        if self._process is not None:
-            stop_tree(self._process.pid)
-            self._process.wait()
-            self._process = None
-
-    def close(self) -> None:
-        self.stop()
-        if self._owned_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-
-    def __enter__(self) -> ZooKeeperServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
