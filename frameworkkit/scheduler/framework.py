@@ -277,7 +277,7 @@ class Framework:
                     raise TimeoutError(f"{self.name}: not done after {timeout} s")
                 self._wake.clear()
                 wait = 1.0 if remaining is None else min(1.0, remaining)
-                with contextlib.suppress(TimeoutError):
+                with contextlib.suppress(asyncio.TimeoutError):  # not TimeoutError on 3.10
                     await asyncio.wait_for(self._wake.wait(), wait)
                 if self._loop.time() - self._last_tick >= 1.0:
                     self._last_tick = self._loop.time()
