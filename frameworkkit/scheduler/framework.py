@@ -295,6 +295,11 @@ class Framework:
     def _checked_spec(self, index: int, spec: TaskSpec) -> TaskSpec:
         if not isinstance(spec, TaskSpec):
             raise TypeError(f"spec: a TaskSpec, got {type(spec).__name__} (item {index})")
+        if spec.role not in (None, self.role):
+            raise ValueError(
+                f"role: task {spec.name!r} asks for role {spec.role!r}, but the framework "
+                f"subscribes with role {self.role!r}"
+            )
         return spec
 
     def _ensure_loaded(self) -> None:
@@ -339,6 +344,10 @@ class Framework:
         loop = self._loop
         if loop is not None and loop.is_running():
             loop.call_soon_threadsafe(lambda: self._spawn(self._revive_if_needed()))
+
+    def _retry_due(self) -> None:
+        """A retry's backoff has passed: ask for offers again (REVIVE clears our filters)."""
+        self._spawn(self._revive_if_needed())
 
     def _on_tick(self) -> None:
         """About once a second: update the gauges; revive if ready work waits unoffered."""
@@ -484,8 +493,9 @@ class Framework:
             await self._launch(launches_by_agent, result.executor_resources)
         unused = [o.id.value for o in offers if o.id.value not in used]
         if unused:
-            still_pending = self.tasks.pending()
-            refuse = self.unfit_decline_seconds if still_pending else self.decline_seconds
+            # short filters while anything waits (even a retry in its backoff), long ones when idle
+            waiting = self.tasks.waiting()
+            refuse = self.unfit_decline_seconds if waiting else self.decline_seconds
             self.metrics.offers_declined.inc(len(unused))
             await self._call(calls.decline(self.framework_id or "", unused, refuse_seconds=refuse))
         if not self.tasks.waiting() and not self._suppressed:
@@ -606,7 +616,7 @@ class Framework:
                 status.message or status.reason,
             )
             delay = max(0.0, task.not_before - time.time())
-            asyncio.get_running_loop().call_later(delay, self._wake_loop)
+            asyncio.get_running_loop().call_later(delay, self._retry_due)
         if transition.final:
             self.metrics.tasks_done.labels(task.state.value).inc()
             self._wake_loop()

@@ -79,4 +79,6 @@ async def test_submit_checks_its_argument(tmp_path: Path) -> None:
         Framework("http://127.0.0.1:5050", state_dir=tmp_path, role="a b")
     with pytest.raises(ValueError, match="failover_timeout"):
         Framework("http://127.0.0.1:5050", state_dir=tmp_path, failover_timeout=-1)
+    with pytest.raises(ValueError, match="role: task 'other'"):
+        fw.submit(TaskSpec(name="other", command="true", role="batch"))
     assert fw.submit(TaskSpec(name="ok", command="true")).state.value == "PENDING"
