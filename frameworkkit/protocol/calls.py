@@ -93,9 +93,7 @@ def accept_inverse_offers(
     refuse_seconds: float | None = None,
 ) -> JsonDict:
     """ACCEPT_INVERSE_OFFERS: agree to vacate agents going into maintenance."""
-    body: JsonDict = {"inverse_offer_ids": _offer_ids("inverse_offer_ids", inverse_offer_ids)}
-    _fields.put(body, "filters", _filters, refuse_seconds, "refuse_seconds")
-    return _call("ACCEPT_INVERSE_OFFERS", framework_id, body)
+    return _inverse_offers("ACCEPT_INVERSE_OFFERS", framework_id, inverse_offer_ids, refuse_seconds)
 
 
 def decline_inverse_offers(
@@ -105,9 +103,9 @@ def decline_inverse_offers(
     refuse_seconds: float | None = None,
 ) -> JsonDict:
     """DECLINE_INVERSE_OFFERS: say the agents cannot be vacated in time."""
-    body: JsonDict = {"inverse_offer_ids": _offer_ids("inverse_offer_ids", inverse_offer_ids)}
-    _fields.put(body, "filters", _filters, refuse_seconds, "refuse_seconds")
-    return _call("DECLINE_INVERSE_OFFERS", framework_id, body)
+    return _inverse_offers(
+        "DECLINE_INVERSE_OFFERS", framework_id, inverse_offer_ids, refuse_seconds
+    )
 
 
 def revive(framework_id: IdLike, roles: Iterable[str] = ()) -> JsonDict:
@@ -229,6 +227,17 @@ def request(
         entry["resources"] = _fields.resources(f"requests[{index}].resources", resources)
         entries.append(entry)
     return _call("REQUEST", framework_id, {"requests": entries})
+
+
+def _inverse_offers(
+    call_type: str,
+    framework_id: IdLike,
+    inverse_offer_ids: Iterable[IdLike],
+    refuse_seconds: float | None,
+) -> JsonDict:
+    body: JsonDict = {"inverse_offer_ids": _offer_ids("inverse_offer_ids", inverse_offer_ids)}
+    _fields.put(body, "filters", _filters, refuse_seconds, "refuse_seconds")
+    return _call(call_type, framework_id, body)
 
 
 def _call(call_type: str, framework_id: IdLike, body: JsonDict | None = None) -> JsonDict:
