@@ -164,7 +164,10 @@ def cmd_down(args: argparse.Namespace) -> int:
     if alive(pid) and _is_harness(pid):
         stop_tree(pid)
     record_path(int(record["url"].rsplit(":", 1)[1])).unlink(missing_ok=True)
-    shutil.rmtree(Path(record["work_dir"]) / "mesos", ignore_errors=True)
+    work_dir = Path(record["work_dir"])
+    # a work directory of our own choosing goes; one the user named keeps its log
+    owned = work_dir.parent == _records_dir()
+    shutil.rmtree(work_dir if owned else work_dir / "mesos", ignore_errors=True)
     print(f"stopped {record['url']} (pid {pid})", file=sys.stderr)
     return 0
 

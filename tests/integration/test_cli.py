@@ -50,6 +50,7 @@ def test_cluster_up_status_down_with_100_agents() -> None:
     assert down.returncode == 0, down.stderr
     assert not alive(pid)
     assert processes_using(Path(record["work_dir"])) == []
+    assert not Path(record["work_dir"]).exists()
     assert frameworkkit("cluster", "status", "--port", str(port)).returncode != 0
 
 
