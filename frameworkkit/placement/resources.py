@@ -230,34 +230,8 @@ def _build_traits(resource: messages.Resource, kind: ResourceKind) -> ResourceTr
     allocation_role = resource.allocation_info.role if resource.allocation_info else None
     revocable = resource.revocable is not None
     shared = resource.shared is not None
-    disk = resource.disk
     provider = resource.provider_id.value if resource.provider_id else None
-    if disk is None:
-        identity: tuple[object, ...] = (
-            resource.name,
-            kind,
-            reservations,
-            allocation_role,
-            revocable,
-            shared,
-            provider,
-        )
-        return ResourceTraits(
-            resource.name,
-            kind,
-            identity,
-            resource,
-            reservations,
-            allocation_role,
-            revocable,
-            shared,
-        )
-    source = disk.source
-    disk_root = None
-    if source is not None:
-        where = source.path or source.mount
-        disk_root = where.root if where is not None else source.id
-    identity = (
+    identity: tuple[object, ...] = (
         resource.name,
         kind,
         reservations,
@@ -265,17 +239,21 @@ def _build_traits(resource: messages.Resource, kind: ResourceKind) -> ResourceTr
         revocable,
         shared,
         provider,
-        _disk_identity(disk),
     )
+    common = (resource, reservations, allocation_role, revocable, shared)
+    disk = resource.disk
+    if disk is None:
+        return ResourceTraits(resource.name, kind, identity, *common)
+    source = disk.source
+    disk_root = None
+    if source is not None:
+        where = source.path or source.mount
+        disk_root = where.root if where is not None else source.id
     return ResourceTraits(
         resource.name,
         kind,
-        identity,
-        resource,
-        reservations,
-        allocation_role,
-        revocable,
-        shared,
+        (*identity, _disk_identity(disk)),
+        *common,
         source.type if source is not None else None,
         disk_root,
         disk.persistence.id if disk.persistence is not None else None,
