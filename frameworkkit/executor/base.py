@@ -21,8 +21,10 @@ import signal
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
+from frameworkkit.hooks import HookRunner, overrides
+from frameworkkit.loops import on_loop, run_blocking
 from frameworkkit.protocol import executor_calls
 from frameworkkit.protocol.events import ExecutorSubscribed
 from frameworkkit.protocol.messages import FrameworkInfo, TaskInfo
@@ -43,8 +45,6 @@ SHUTDOWN_MARGIN = 2.0
 """Seconds of the shutdown grace period kept for reaping tasks and sending their last updates."""
 EXIT_OK = 0
 EXIT_AGENT_LOST = 1
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -95,7 +95,7 @@ class Executor:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: ExecutorClient | None = None
         self._tasks: dict[str, _TaskRun] = {}
-        self._background: set[asyncio.Task[None]] = set()
+        self._hooks = HookRunner("executor")
         self._framework_info: FrameworkInfo | None = None
         self._stopping: asyncio.Event | None = None
         self._exit_status = EXIT_OK
@@ -202,11 +202,7 @@ class Executor:
     def run(self) -> int:
         """Run until shut down; return the exit status for the process (0 unless the agent
         was lost). Works where an event loop already runs (Jupyter), using a thread."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self.run_async())
-        return _in_new_thread(lambda: asyncio.run(self.run_async()))
+        return run_blocking(self.run_async, name="frameworkkit-executor")
 
     async def run_async(self) -> int:
         """:meth:`run` for code already inside an event loop."""
@@ -242,7 +238,7 @@ class Executor:
 
     def _handle_subscribed(self, subscribed: ExecutorSubscribed) -> None:
         self._framework_info = subscribed.framework_info
-        self._spawn(self._call_hook("subscribed", subscribed))
+        self._schedule_hook("session", "subscribed", subscribed)
 
     def _handle_launch(self, tasks: list[TaskInfo]) -> None:
         if self._stopping is not None and self._stopping.is_set():
@@ -268,16 +264,16 @@ class Executor:
 
     def _handle_acknowledged(self, status: Mapping[str, Any]) -> None:
         task_id = status["task_id"]["value"]
-        self._spawn(self._call_hook("acknowledged", task_id, status["state"]))
+        self._schedule_hook(task_id, "acknowledged", task_id, status["state"])
 
     def _handle_message(self, data: bytes) -> None:
-        self._spawn(self._call_hook("framework_message", data))
+        self._schedule_hook("messages", "framework_message", data)
 
     def _handle_error(self, message: str) -> None:
-        self._spawn(self._call_hook("error", message))
+        self._schedule_hook("session", "error", message)
 
     def _handle_disconnected(self) -> None:
-        self._spawn(self._call_hook("disconnected"))
+        self._schedule_hook("session", "disconnected")
 
     def _handle_shutdown(self) -> None:
         self._begin_stop(EXIT_OK, "the agent sent SHUTDOWN")
@@ -295,7 +291,7 @@ class Executor:
             run.killing = True
             if self._framework_opted_in("TASK_KILLING_STATE"):
                 self.send_status(task_id, "TASK_KILLING")
-        self._spawn(self._call_hook("kill", task_id, grace_period))
+        self._schedule_hook(task_id, "kill", task_id, grace_period)
 
     def _kill_all(self, grace_period: float) -> None:
         for task_id in list(self._tasks):
@@ -342,27 +338,24 @@ class Executor:
         self._require_client().send_update(status)
 
     async def _call_hook(self, name: str, *args: object, catch: bool = True) -> None:
-        """Run hook ``name``: ``async`` ones and this class's own (which never block) on the
-        loop, plain overrides in a thread of their own."""
+        """Run hook ``name`` by :mod:`frameworkkit.hooks`' rule; this class's own defaults
+        (which never block) run on the loop."""
         hook: Callable[..., object] = getattr(self, name)
         try:
-            if inspect.iscoroutinefunction(hook) or getattr(type(self), name) is getattr(
-                Executor, name
-            ):
-                result = hook(*args)
+            if overrides(self, Executor, name):
+                await self._hooks.call(hook, *args)
             else:
-                result = await _in_thread(hook, *args)
-            if inspect.isawaitable(result):
-                await result
+                result = hook(*args)
+                if inspect.isawaitable(result):
+                    await result
         except Exception:
             if not catch:
                 raise
             logger.exception("the %s hook raised", name)
 
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+    def _schedule_hook(self, key: str, name: str, *args: object) -> None:
+        """Run hook ``name`` after the earlier hooks scheduled under ``key`` returned."""
+        self._hooks.schedule(key, self._call_hook, name, *args)
 
     def _begin_stop(self, exit_status: int, reason: str) -> None:
         if self._stopping is None or self._stopping.is_set():
@@ -389,8 +382,8 @@ class Executor:
         if runners:
             await asyncio.wait(runners, timeout=SHUTDOWN_MARGIN / 4)
         await self._require_client().flush(max(0.5, deadline - loop.time()))
-        for task in list(self._background):
-            task.cancel()
+        await self._hooks.drain(max(0.0, deadline - loop.time()))
+        self._hooks.close()
 
     def _require_client(self) -> ExecutorClient:
         if self._client is None:
@@ -402,14 +395,7 @@ class Executor:
         loop = self._loop
         if loop is None or loop.is_closed():
             raise RuntimeError(f"{what}: the executor is not running")
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            function(*args)
-        else:
-            loop.call_soon_threadsafe(function, *args)
+        on_loop(loop, function, *args)
 
 
 class _Events:
@@ -463,54 +449,6 @@ def _agent_connection(env: ExecutorEnvironment) -> AgentConnection:
         backoff=BackoffPolicy(base=step, cap=step, factor=1.0), subscribe_attempts=1
     )
     return AgentConnection(env.url, auth_token=env.authentication_token, options=options)
-
-
-def _in_thread(function: Callable[..., T], *args: object) -> asyncio.Future[T]:
-    """Run ``function`` in a new daemon thread; the future settles on the calling loop."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[T] = loop.create_future()
-
-    def resolve(value: T) -> None:
-        if not future.done():
-            future.set_result(value)
-
-    def reject(error: Exception) -> None:
-        if not future.done():
-            future.set_exception(error)
-
-    def work() -> None:
-        try:
-            outcome = function(*args)
-        except BaseException as exc:  # reported to the awaiting coroutine, never lost
-            error = exc if isinstance(exc, Exception) else RuntimeError(repr(exc))
-            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                loop.call_soon_threadsafe(reject, error)
-        else:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(resolve, outcome)
-
-    name = f"frameworkkit-hook-{getattr(function, '__name__', 'call')}"
-    threading.Thread(target=work, name=name, daemon=True).start()
-    return future
-
-
-def _in_new_thread(function: Callable[[], T]) -> T:
-    """Call ``function`` in a new thread and wait for it (for callers inside an event loop)."""
-    outcome: list[T] = []
-    failure: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            outcome.append(function())
-        except BaseException as exc:
-            failure.append(exc)
-
-    thread = threading.Thread(target=work, name="frameworkkit-executor")
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
-    return outcome[0]
 
 
 @contextlib.contextmanager
