@@ -26,9 +26,9 @@ if TYPE_CHECKING:
         Task,
         TaskSpec,
         TaskSpecError,
-        TaskState,
         ZooKeeperStateStore,
     )
+    from frameworkkit.states import TaskState
     from frameworkkit.transport import Secret, TransportOptions
 
 # Exported names load their module on first use, so `python -m frameworkkit.executor` (started once
@@ -47,7 +47,7 @@ _EXPORTS = {
     "Task": "frameworkkit.scheduler",
     "TaskSpec": "frameworkkit.scheduler",
     "TaskSpecError": "frameworkkit.scheduler",
-    "TaskState": "frameworkkit.scheduler",
+    "TaskState": "frameworkkit.states",
     "ZooKeeperStateStore": "frameworkkit.scheduler",
     "CommandExecutor": "frameworkkit.executor",
     "Executor": "frameworkkit.executor",

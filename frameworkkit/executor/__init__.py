@@ -8,7 +8,6 @@
 
 from frameworkkit.executor.base import DEFAULT_KILL_GRACE_PERIOD, Executor
 from frameworkkit.executor.client import (
-    TERMINAL_STATES,
     AgentApi,
     EventHandler,
     EventStream,
@@ -24,7 +23,6 @@ from frameworkkit.executor.health import HealthPolicy, HealthReport
 
 __all__ = [
     "DEFAULT_KILL_GRACE_PERIOD",
-    "TERMINAL_STATES",
     "AgentApi",
     "CommandExecutor",
     "EventHandler",

@@ -28,11 +28,12 @@ from frameworkkit.loops import on_loop, run_blocking
 from frameworkkit.protocol import executor_calls
 from frameworkkit.protocol.events import ExecutorSubscribed
 from frameworkkit.protocol.messages import FrameworkInfo, TaskInfo
+from frameworkkit.states import TERMINAL_STATES
 from frameworkkit.transport.backoff import BackoffPolicy
 from frameworkkit.transport.executor import AgentConnection
 from frameworkkit.transport.options import TransportOptions
 
-from .client import TERMINAL_STATES, AgentApi, ExecutorClient
+from .client import AgentApi, ExecutorClient
 from .environment import ExecutorEnvironment
 
 __all__ = ["DEFAULT_KILL_GRACE_PERIOD", "Executor"]

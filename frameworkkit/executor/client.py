@@ -32,7 +32,6 @@ from .environment import ExecutorEnvironment
 
 __all__ = [
     "INITIAL_SUBSCRIBE_TIMEOUT",
-    "TERMINAL_STATES",
     "AgentApi",
     "EventHandler",
     "EventStream",
@@ -45,18 +44,6 @@ INITIAL_SUBSCRIBE_TIMEOUT = 60.0
 """How long a first subscription is retried without checkpointing: the agent's default
 ``--executor_registration_timeout``, past which the agent gives up on the executor anyway."""
 RESUBSCRIBE_INTERVAL = 1.0  # Mesos's executors repeat a refused SUBSCRIBE every second
-TERMINAL_STATES = frozenset(
-    {
-        "TASK_FINISHED",
-        "TASK_FAILED",
-        "TASK_KILLED",
-        "TASK_ERROR",
-        "TASK_LOST",
-        "TASK_DROPPED",
-        "TASK_GONE",
-        "TASK_GONE_BY_OPERATOR",
-    }
-)
 
 JsonDict = dict[str, Any]
 

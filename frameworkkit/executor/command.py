@@ -36,9 +36,10 @@ from typing import IO
 import msgspec
 
 from frameworkkit.protocol.messages import CommandInfo, TaskInfo
+from frameworkkit.states import TERMINAL_STATES
 
 from .base import Executor
-from .client import TERMINAL_STATES, AgentApi
+from .client import AgentApi
 from .environment import ExecutorEnvironment, ExecutorEnvironmentError
 from .health import HealthChecker, HealthReport, health_checker_for
 from .processes import CommandSpec, ProcessGroupKiller, describe_exit, signal_group, start_command

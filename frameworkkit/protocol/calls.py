@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from frameworkkit import validation
 from frameworkkit.protocol import _fields
 from frameworkkit.protocol._fields import IdLike, JsonDict, ResourceLike
 
@@ -64,10 +65,10 @@ def accept(
     offers of one agent. What they leave unused is declined, filtered for ``refuse_seconds``."""
     checked_operations = [
         _fields.mapping(f"operations[{i}]", operation)
-        for i, operation in enumerate(_fields.sequence("operations", operations))
+        for i, operation in enumerate(validation.sequence("operations", operations))
     ]
     for index, operation in enumerate(checked_operations):
-        _fields.text(f"operations[{index}].type", operation.get("type"))
+        validation.text(f"operations[{index}].type", operation.get("type"))
     body: JsonDict = {
         "offer_ids": _offer_ids("offer_ids", offer_ids),
         "operations": checked_operations,
@@ -177,7 +178,7 @@ def reconcile(framework_id: IdLike, tasks: Iterable[tuple[IdLike, IdLike | None]
     knows for the framework.
     """
     entries: list[JsonDict] = []
-    for index, item in enumerate(_fields.sequence("tasks", tasks)):
+    for index, item in enumerate(validation.sequence("tasks", tasks)):
         task_id, agent_id = _pair(f"tasks[{index}]", item, 2)
         entry = {"task_id": _fields.mesos_id(f"tasks[{index}].task_id", task_id)}
         _fields.put(entry, "agent_id", _fields.mesos_id, agent_id, f"tasks[{index}].agent_id")
@@ -188,7 +189,7 @@ def reconcile(framework_id: IdLike, tasks: Iterable[tuple[IdLike, IdLike | None]
 def reconcile_operations(framework_id: IdLike, operations: Iterable[OperationRef] = ()) -> JsonDict:
     """RECONCILE_OPERATIONS: ask for the latest status of operations (all of them when empty)."""
     entries: list[JsonDict] = []
-    for index, item in enumerate(_fields.sequence("operations", operations)):
+    for index, item in enumerate(validation.sequence("operations", operations)):
         where = f"operations[{index}]"
         operation_id, agent_id, *provider = _pair(where, item, 2, 3)
         entry = {"operation_id": _fields.mesos_id(f"{where}.operation_id", operation_id)}
@@ -220,7 +221,7 @@ def request(
     """REQUEST: ask the allocator for resources, as ``(agent_id or None, resources)`` pairs (the
     built-in allocator ignores it)."""
     entries: list[JsonDict] = []
-    for index, item in enumerate(_fields.sequence("requests", requests)):
+    for index, item in enumerate(validation.sequence("requests", requests)):
         agent_id, resources = _pair(f"requests[{index}]", item, 2)
         entry: JsonDict = {}
         _fields.put(entry, "agent_id", _fields.mesos_id, agent_id, f"requests[{index}].agent_id")
@@ -258,8 +259,8 @@ def _framework_update(
 ) -> JsonDict:
     """The body shared by SUBSCRIBE and UPDATE_FRAMEWORK."""
     info = _fields.mapping(field, framework_info)
-    _fields.text(f"{field}.user", info.get("user"))
-    _fields.text(f"{field}.name", info.get("name"))
+    validation.text(f"{field}.user", info.get("user"))
+    validation.text(f"{field}.name", info.get("name"))
     body: JsonDict = {"framework_info": info}
     suppressed = _fields.roles("suppressed_roles", suppressed_roles)
     framework_roles = set(info.get("roles") or [info.get("role", "*")])
@@ -273,7 +274,7 @@ def _framework_update(
 
 
 def _filters(field: str, refuse_seconds: float) -> JsonDict:
-    return {"refuse_seconds": _fields.number(field, refuse_seconds)}
+    return {"refuse_seconds": validation.number(field, refuse_seconds)}
 
 
 def _offer_ids(field: str, offer_ids: Iterable[IdLike]) -> list[JsonDict]:

@@ -12,28 +12,11 @@ import uuid as uuid_module
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from frameworkkit import validation
 from frameworkkit.protocol import _fields
 from frameworkkit.protocol._fields import IdLike, JsonDict, LabelsLike
 from frameworkkit.protocol.messages import TaskInfo
-
-TASK_STATES = (
-    "TASK_STAGING",
-    "TASK_STARTING",
-    "TASK_RUNNING",
-    "TASK_KILLING",
-    "TASK_FINISHED",
-    "TASK_FAILED",
-    "TASK_KILLED",
-    "TASK_ERROR",
-    "TASK_LOST",
-    "TASK_DROPPED",
-    "TASK_UNREACHABLE",
-    "TASK_GONE",
-    "TASK_GONE_BY_OPERATOR",
-    "TASK_UNKNOWN",
-)
-EXECUTOR_TASK_STATES = tuple(state for state in TASK_STATES if state != "TASK_STAGING")
-"""The states an executor may report (the agent refuses TASK_STAGING from an executor)."""
+from frameworkkit.states import EXECUTOR_STATES
 
 
 def task_status(
@@ -59,15 +42,17 @@ def task_status(
     """
     status: JsonDict = {
         "task_id": _fields.mesos_id("task_id", task_id),
-        "state": _fields.choice("state", state, EXECUTOR_TASK_STATES),
+        "state": _fields.choice("state", state, EXECUTOR_STATES),
         "source": "SOURCE_EXECUTOR",
         "uuid": _fields.uuid_bytes("uuid", uuid_module.uuid4().bytes if uuid is None else uuid),
-        "timestamp": _fields.number("timestamp", time.time() if timestamp is None else timestamp),
+        "timestamp": validation.number(
+            "timestamp", time.time() if timestamp is None else timestamp
+        ),
     }
-    _fields.put(status, "message", _fields.text, message)
+    _fields.put(status, "message", validation.text, message)
     _fields.put(status, "reason", _reason, reason)
     _fields.put(status, "data", _fields.base64_bytes, data)
-    _fields.put(status, "healthy", _fields.flag, healthy)
+    _fields.put(status, "healthy", validation.flag, healthy)
     _fields.put(status, "labels", _fields.labels, labels)
     _fields.put(status, "check_status", _fields.mapping, check_status)
     _fields.put(status, "container_status", _fields.mapping, container_status)
@@ -89,12 +74,12 @@ def subscribe(
     """
     tasks = [
         _fields.mapping(f"unacknowledged_tasks[{i}]", task)
-        for i, task in enumerate(_fields.sequence("unacknowledged_tasks", unacknowledged_tasks))
+        for i, task in enumerate(validation.sequence("unacknowledged_tasks", unacknowledged_tasks))
     ]
     updates = [
         {"status": _status(f"unacknowledged_updates[{i}]", status, executor_id)}
         for i, status in enumerate(
-            _fields.sequence("unacknowledged_updates", unacknowledged_updates)
+            validation.sequence("unacknowledged_updates", unacknowledged_updates)
         )
     ]
     body = {"unacknowledged_tasks": tasks, "unacknowledged_updates": updates}
@@ -132,7 +117,7 @@ def _call(
 
 
 def _reason(field: str, reason: object) -> str:
-    if not _fields.text(field, reason).startswith("REASON_"):
+    if not validation.text(field, reason).startswith("REASON_"):
         raise ValueError(f"{field} must be a TaskStatus.Reason name (REASON_...), got {reason!r}")
     return str(reason)
 
@@ -141,7 +126,7 @@ def _status(field: str, status: Mapping[str, Any], executor_id: IdLike) -> JsonD
     """A status as the agent accepts it from this executor (checked the way the agent does)."""
     checked = _fields.mapping(field, status)
     _fields.mesos_id(f"{field}.task_id", (checked.get("task_id") or {}).get("value"))
-    _fields.choice(f"{field}.state", checked.get("state"), EXECUTOR_TASK_STATES)
+    _fields.choice(f"{field}.state", checked.get("state"), EXECUTOR_STATES)
     if checked.get("source") != "SOURCE_EXECUTOR":
         raise ValueError(f"{field}.source must be SOURCE_EXECUTOR (build it with task_status)")
     if not checked.get("uuid"):

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any, Literal
 
+from frameworkkit import validation
 from frameworkkit.protocol import _fields
 from frameworkkit.protocol._fields import IdLike, JsonDict, LabelsLike, ResourceLike
 
@@ -52,15 +53,15 @@ def framework_info(
     ``MULTI_ROLE`` capability. ``offer_filters`` maps a role to alternative minimum resource
     quantities (e.g. ``{"batch": [{"cpus": 1, "mem": 512}]}``): smaller offers are not sent.
     """
-    info: JsonDict = {"user": _fields.text("user", user), "name": _fields.text("name", name)}
+    info: JsonDict = {"user": validation.text("user", user), "name": validation.text("name", name)}
     _fields.put(info, "id", _fields.mesos_id, framework_id, "framework_id")
-    _fields.put(info, "failover_timeout", _fields.number, failover_timeout)
-    if _fields.flag("checkpoint", checkpoint):
+    _fields.put(info, "failover_timeout", validation.number, failover_timeout)
+    if validation.flag("checkpoint", checkpoint):
         info["checkpoint"] = True
     checked_roles = _fields.roles("roles", roles)
     checked_capabilities = [
         _fields.choice(f"capabilities[{i}]", capability, FRAMEWORK_CAPABILITIES)
-        for i, capability in enumerate(_fields.sequence("capabilities", capabilities))
+        for i, capability in enumerate(validation.sequence("capabilities", capabilities))
     ]
     if len(set(checked_capabilities)) != len(checked_capabilities):
         raise ValueError(f"capabilities must not repeat a capability: {checked_capabilities}")
@@ -70,9 +71,9 @@ def framework_info(
         info["roles"] = checked_roles
     if checked_capabilities:
         info["capabilities"] = [{"type": capability} for capability in checked_capabilities]
-    _fields.put(info, "principal", _fields.text, principal)
-    _fields.put(info, "hostname", _fields.text, hostname)
-    _fields.put(info, "webui_url", _fields.text, webui_url)
+    _fields.put(info, "principal", validation.text, principal)
+    _fields.put(info, "hostname", validation.text, hostname)
+    _fields.put(info, "webui_url", validation.text, webui_url)
     _fields.put(info, "labels", _fields.labels, labels)
     _fields.put(info, "offer_filters", _offer_filters, offer_filters)
     return info
@@ -97,11 +98,11 @@ def command_uri(
     output_file: str | None = None,
 ) -> JsonDict:
     """A ``CommandInfo.URI``: a file the agent fetches into the sandbox before the command runs."""
-    uri: JsonDict = {"value": _fields.text("value", value)}
-    _fields.put(uri, "executable", _fields.flag, executable)
-    _fields.put(uri, "extract", _fields.flag, extract)
-    _fields.put(uri, "cache", _fields.flag, cache)
-    _fields.put(uri, "output_file", _fields.text, output_file)
+    uri: JsonDict = {"value": validation.text("value", value)}
+    _fields.put(uri, "executable", validation.flag, executable)
+    _fields.put(uri, "extract", validation.flag, extract)
+    _fields.put(uri, "cache", validation.flag, cache)
+    _fields.put(uri, "output_file", validation.text, output_file)
     return uri
 
 
@@ -123,28 +124,28 @@ def command_info(
     """
     command: JsonDict = {}
     checked_arguments = [
-        _fields.text(f"arguments[{i}]", argument)
-        for i, argument in enumerate(_fields.sequence("arguments", arguments))
+        validation.text(f"arguments[{i}]", argument)
+        for i, argument in enumerate(validation.sequence("arguments", arguments))
     ]
-    if _fields.flag("shell", shell):
-        command["value"] = _fields.text("value", value)
+    if validation.flag("shell", shell):
+        command["value"] = validation.text("value", value)
         if checked_arguments:
             raise ValueError("arguments: only used with shell=False (a shell command takes none)")
     else:
         command["shell"] = False
         if value is not None:
-            command["value"] = _fields.text("value", value)
+            command["value"] = validation.text("value", value)
             checked_arguments = checked_arguments or [value]
         if checked_arguments:
             command["arguments"] = checked_arguments
     checked_uris = [
         command_uri(uri) if isinstance(uri, str) else _fields.mapping(f"uris[{i}]", uri)
-        for i, uri in enumerate(_fields.sequence("uris", uris))
+        for i, uri in enumerate(validation.sequence("uris", uris))
     ]
     if checked_uris:
         command["uris"] = checked_uris
     _fields.put(command, "environment", _environment, environment)
-    _fields.put(command, "user", _fields.text, user)
+    _fields.put(command, "user", validation.text, user)
     return command
 
 
@@ -187,14 +188,14 @@ def health_check(
     if command is not None:
         check["type"] = "COMMAND"
         check["command"] = (
-            command_info(_fields.text("command", command))
+            command_info(validation.text("command", command))
             if isinstance(command, str)
             else _fields.mapping("command", command)
         )
     elif http_port is not None:
         check["type"] = "HTTP"
         http: JsonDict = {"port": _fields.port("http_port", http_port)}
-        _fields.put(http, "path", _fields.text, http_path, "http_path")
+        _fields.put(http, "path", validation.text, http_path, "http_path")
         _fields.put(
             http,
             "scheme",
@@ -203,8 +204,8 @@ def health_check(
             "http_scheme",
         )
         statuses = [
-            _fields.whole_number(f"http_statuses[{i}]", status, minimum=100, maximum=599)
-            for i, status in enumerate(_fields.sequence("http_statuses", http_statuses))
+            validation.whole_number(f"http_statuses[{i}]", status, minimum=100, maximum=599)
+            for i, status in enumerate(validation.sequence("http_statuses", http_statuses))
         ]
         if statuses:
             http["statuses"] = statuses
@@ -215,16 +216,16 @@ def health_check(
         tcp: JsonDict = {"port": _fields.port("tcp_port", tcp_port)}
         _fields.put(tcp, "protocol", partial(_fields.choice, allowed=NETWORK_PROTOCOLS), protocol)
         check["tcp"] = tcp
-    _fields.put(check, "delay_seconds", _fields.number, delay_seconds)
-    _fields.put(check, "interval_seconds", _fields.number, interval_seconds)
-    _fields.put(check, "timeout_seconds", _fields.number, timeout_seconds)
+    _fields.put(check, "delay_seconds", validation.number, delay_seconds)
+    _fields.put(check, "interval_seconds", validation.number, interval_seconds)
+    _fields.put(check, "timeout_seconds", validation.number, timeout_seconds)
     _fields.put(
         check,
         "consecutive_failures",
-        partial(_fields.whole_number, minimum=1),
+        partial(validation.whole_number, minimum=1),
         consecutive_failures,
     )
-    _fields.put(check, "grace_period_seconds", _fields.number, grace_period_seconds)
+    _fields.put(check, "grace_period_seconds", validation.number, grace_period_seconds)
     return check
 
 
@@ -256,7 +257,7 @@ def executor_info(
         raise ValueError("command: a custom executor needs a command")
     _fields.put(info, "command", _fields.mapping, command)
     _fields.put(info, "framework_id", _fields.mesos_id, framework_id)
-    _fields.put(info, "name", _fields.text, name)
+    _fields.put(info, "name", validation.text, name)
     checked_resources = _fields.resources("resources", resources)
     if checked_resources:
         info["resources"] = checked_resources
@@ -299,7 +300,7 @@ def task_info(
     if command is not None and executor is not None:
         raise ValueError("command and executor: give one or the other, not both")
     info: JsonDict = {
-        "name": _fields.text("name", name),
+        "name": validation.text("name", name),
         "task_id": _fields.mesos_id("task_id", task_id),
         "agent_id": _fields.mesos_id("agent_id", agent_id),
         "resources": _fields.non_empty("resources", _fields.resources("resources", resources)),
@@ -329,7 +330,7 @@ def _environment(field: str, variables: Mapping[str, str]) -> JsonDict:
         if not isinstance(value, str):
             raise TypeError(f"{field}[{name!r}] must be a string, got {type(value).__name__}")
         entries.append(
-            {"name": _fields.text(f"{field} key", name), "type": "VALUE", "value": value}
+            {"name": validation.text(f"{field} key", name), "type": "VALUE", "value": value}
         )
     return {"variables": entries}
 
@@ -337,7 +338,9 @@ def _environment(field: str, variables: Mapping[str, str]) -> JsonDict:
 def _limits(field: str, limits: Mapping[str, float]) -> JsonDict:
     """Resource quantities by name, as ``Value.Scalar`` messages."""
     return {
-        _fields.text(f"{field} key", name): {"value": _fields.number(f"{field}[{name!r}]", value)}
+        validation.text(f"{field} key", name): {
+            "value": validation.number(f"{field}[{name!r}]", value)
+        }
         for name, value in _fields.mapping(field, limits).items()
     }
 
@@ -348,9 +351,9 @@ def _offer_filters(field: str, filters: Mapping[str, Iterable[Mapping[str, float
         where = f"{field}[{role!r}]"
         quantities = [
             {"quantities": _fields.non_empty(f"{where}[{i}]", _limits(f"{where}[{i}]", amounts))}
-            for i, amounts in enumerate(_fields.sequence(where, alternatives))
+            for i, amounts in enumerate(validation.sequence(where, alternatives))
         ]
-        result[_fields.role(f"{field} key", role)] = {
+        result[validation.role(f"{field} key", role)] = {
             "min_allocatable_resources": {"quantities": quantities}
         }
     return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
+from frameworkkit import validation
 from frameworkkit.protocol import _fields
 from frameworkkit.protocol._fields import JsonDict
 
@@ -36,7 +37,7 @@ def attribute_constraint(
     if (attribute is None) == (pseudoattribute is None):
         raise ValueError("attribute_constraint needs exactly one of attribute, pseudoattribute")
     selector = (
-        {"attribute_name": _fields.text("attribute", attribute)}
+        {"attribute_name": validation.text("attribute", attribute)}
         if attribute is not None
         else {
             "pseudoattribute_type": _fields.choice(
@@ -61,11 +62,11 @@ def attribute_constraint(
     value = predicates[name]
     predicate: JsonDict
     if name == "exists":
-        predicate = {"exists" if _fields.flag("exists", value) else "not_exists": {}}
+        predicate = {"exists" if validation.flag("exists", value) else "not_exists": {}}
     elif name.endswith("equals"):
-        predicate = {f"text_{name}": {"value": _fields.text(name, value)}}
+        predicate = {f"text_{name}": {"value": validation.text(name, value)}}
     else:
-        predicate = {f"text_{name}": {"regex": _fields.text(name, value)}}
+        predicate = {f"text_{name}": {"regex": validation.text(name, value)}}
     return {"selector": selector, "predicate": predicate}
 
 
@@ -75,13 +76,13 @@ def offer_constraints(role_groups: Mapping[str, Iterable[Iterable[Mapping[str, A
     for role, groups in _fields.mapping("role_groups", role_groups).items():
         where = f"role_groups[{role!r}]"
         checked_groups: list[JsonDict] = []
-        for i, group in enumerate(_fields.sequence(where, groups)):
+        for i, group in enumerate(validation.sequence(where, groups)):
             constraints = [
                 _fields.mapping(f"{where}[{i}][{j}]", constraint)
-                for j, constraint in enumerate(_fields.sequence(f"{where}[{i}]", group))
+                for j, constraint in enumerate(validation.sequence(f"{where}[{i}]", group))
             ]
             checked_groups.append(
                 {"attribute_constraints": _fields.non_empty(f"{where}[{i}]", constraints)}
             )
-        role_constraints[_fields.role("role_groups key", role)] = {"groups": checked_groups}
+        role_constraints[validation.role("role_groups key", role)] = {"groups": checked_groups}
     return {"role_constraints": role_constraints}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
+from frameworkkit import validation
 from frameworkkit.protocol import _fields
 from frameworkkit.protocol._fields import IdLike, JsonDict, ResourceLike
 
@@ -86,7 +87,7 @@ def shrink_volume(
     volume: ResourceLike, subtract_mb: float, *, operation_id: IdLike | None = None
 ) -> JsonDict:
     """Shrink a persistent volume by ``subtract_mb`` megabytes."""
-    subtract = _fields.number("subtract_mb", subtract_mb)
+    subtract = validation.number("subtract_mb", subtract_mb)
     if subtract == 0:
         raise ValueError("subtract_mb must be more than 0")
     body = {"volume": _volume("volume", volume), "subtract": {"value": subtract}}
@@ -105,7 +106,7 @@ def create_disk(
         "source": _fields.resource("source", source),
         "target_type": _fields.choice("target_type", target_type, DISK_TARGET_TYPES),
     }
-    _fields.put(body, "target_profile", _fields.text, target_profile)
+    _fields.put(body, "target_profile", validation.text, target_profile)
     return _operation("CREATE_DISK", body, operation_id)
 
 
@@ -123,7 +124,7 @@ def _operation(operation_type: str, body: JsonDict, operation_id: IdLike | None)
 def _tasks(field: str, tasks: Iterable[Mapping[str, Any]]) -> list[JsonDict]:
     return [
         _fields.mapping(f"{field}[{i}]", task)
-        for i, task in enumerate(_fields.sequence(field, tasks))
+        for i, task in enumerate(validation.sequence(field, tasks))
     ]
 
 
@@ -143,5 +144,5 @@ def _volume(field: str, volume: ResourceLike) -> JsonDict:
 
 
 def _volumes(field: str, volumes: Iterable[ResourceLike]) -> list[JsonDict]:
-    items = _fields.non_empty(field, _fields.sequence(field, volumes))
+    items = _fields.non_empty(field, validation.sequence(field, volumes))
     return [_volume(f"{field}[{i}]", volume) for i, volume in enumerate(items)]

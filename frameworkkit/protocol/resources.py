@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
+from frameworkkit import validation
 from frameworkkit.protocol import _fields
 from frameworkkit.protocol._fields import JsonDict, LabelsLike
 
@@ -25,9 +26,9 @@ def reservation(
     """A ``Resource.ReservationInfo``: one entry of a resource's ``reservations`` stack."""
     info: JsonDict = {
         "type": _fields.choice("reservation_type", reservation_type, ("DYNAMIC", "STATIC")),
-        "role": _fields.role("role", role),
+        "role": validation.role("role", role),
     }
-    _fields.put(info, "principal", _fields.text, principal)
+    _fields.put(info, "principal", validation.text, principal)
     _fields.put(info, "labels", _fields.labels, labels)
     return info
 
@@ -45,7 +46,7 @@ def scalar_resource(
     ``disk`` is a ``Resource.DiskInfo`` (see :func:`persistent_volume_disk`) for disk resources.
     """
     resource = _resource(
-        name, "SCALAR", {"value": _fields.number("value", value)}, allocation_role, reservations
+        name, "SCALAR", {"value": validation.number("value", value)}, allocation_role, reservations
     )
     _fields.put(resource, "disk", _fields.mapping, disk)
     return resource
@@ -60,11 +61,11 @@ def ranges_resource(
 ) -> JsonDict:
     """A ranges resource such as ``ports``; each range is ``(begin, end)``, both included."""
     entries: list[JsonDict] = []
-    for index, item in enumerate(_fields.sequence("ranges", ranges)):
+    for index, item in enumerate(validation.sequence("ranges", ranges)):
         if not isinstance(item, tuple) or len(item) != 2:
             raise TypeError(f"ranges[{index}] must be a (begin, end) pair, got {item!r}")
-        begin = _fields.whole_number(f"ranges[{index}].begin", item[0])
-        end = _fields.whole_number(f"ranges[{index}].end", item[1], minimum=begin)
+        begin = validation.whole_number(f"ranges[{index}].begin", item[0])
+        end = validation.whole_number(f"ranges[{index}].end", item[1], minimum=begin)
         entries.append({"begin": begin, "end": end})
     _fields.non_empty("ranges", entries)
     return _resource(name, "RANGES", {"range": entries}, allocation_role, reservations)
@@ -79,7 +80,8 @@ def set_resource(
 ) -> JsonDict:
     """A set resource: named items, e.g. device names."""
     checked = [
-        _fields.text(f"items[{i}]", item) for i, item in enumerate(_fields.sequence("items", items))
+        validation.text(f"items[{i}]", item)
+        for i, item in enumerate(validation.sequence("items", items))
     ]
     _fields.non_empty("items", checked)
     return _resource(name, "SET", {"item": checked}, allocation_role, reservations)
@@ -94,12 +96,12 @@ def persistent_volume_disk(
 ) -> JsonDict:
     """A ``Resource.DiskInfo`` making a reserved disk resource a persistent volume (for CREATE)."""
     persistence: JsonDict = {"id": _fields.mesos_id("persistence_id", persistence_id)["value"]}
-    _fields.put(persistence, "principal", _fields.text, principal)
+    _fields.put(persistence, "principal", validation.text, principal)
     return {
         "persistence": persistence,
         "volume": {
-            "mode": "RO" if _fields.flag("read_only", read_only) else "RW",
-            "container_path": _fields.text("container_path", container_path),
+            "mode": "RO" if validation.flag("read_only", read_only) else "RW",
+            "container_path": validation.text("container_path", container_path),
         },
     }
 
@@ -111,11 +113,11 @@ def _resource(
     allocation_role: str | None,
     reservations: Iterable[Mapping[str, Any]],
 ) -> JsonDict:
-    resource: JsonDict = {"name": _fields.text("name", name), "type": value_type}
+    resource: JsonDict = {"name": validation.text("name", name), "type": value_type}
     resource[value_type.lower()] = value
     stack = [
         _fields.mapping(f"reservations[{i}]", entry)
-        for i, entry in enumerate(_fields.sequence("reservations", reservations))
+        for i, entry in enumerate(validation.sequence("reservations", reservations))
     ]
     if stack:
         resource["reservations"] = stack
@@ -124,4 +126,4 @@ def _resource(
 
 
 def _allocation_info(field: str, role: str) -> JsonDict:
-    return {"role": _fields.role(field, role)}
+    return {"role": validation.role(field, role)}

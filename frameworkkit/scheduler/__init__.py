@@ -3,9 +3,9 @@
 from frameworkkit.scheduler.framework import Framework
 from frameworkkit.scheduler.packing import PackedExecutor
 from frameworkkit.scheduler.spec import TaskSpec, TaskSpecError
-from frameworkkit.scheduler.states import TaskState
 from frameworkkit.scheduler.store import FileStateStore, StateStore, ZooKeeperStateStore
 from frameworkkit.scheduler.tasks import Task
+from frameworkkit.states import TaskState
 
 __all__ = [
     "FileStateStore",

@@ -34,9 +34,9 @@ from frameworkkit.scheduler.matching import Launch, Matcher
 from frameworkkit.scheduler.metrics import FrameworkMetrics
 from frameworkkit.scheduler.packing import PackedExecutor
 from frameworkkit.scheduler.spec import TaskSpec
-from frameworkkit.scheduler.states import TaskState
 from frameworkkit.scheduler.store import FileStateStore, StateStore
 from frameworkkit.scheduler.tasks import Task, TaskTracker, Transition
+from frameworkkit.states import TaskState
 from frameworkkit.transport import MesosConnection, Secret, SubscriptionEnded, TransportOptions
 from frameworkkit.transport.errors import TransportError
 

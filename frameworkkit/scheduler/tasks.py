@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import msgspec
 
 from frameworkkit.scheduler.spec import TaskSpec
-from frameworkkit.scheduler.states import RETRYABLE, TaskState
 from frameworkkit.scheduler.store import TaskRecord
+from frameworkkit.states import TaskState
 
 _RETRY_BACKOFF_CAP = 60.0
 

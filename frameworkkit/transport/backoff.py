@@ -7,7 +7,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from .validation import require_positive_number
+from frameworkkit.validation import number
 
 __all__ = ["Backoff", "BackoffPolicy"]
 
@@ -29,10 +29,10 @@ class BackoffPolicy:
     )
 
     def __post_init__(self) -> None:
-        require_positive_number("base", self.base)
-        if require_positive_number("cap", self.cap) < self.base:
+        number("base", self.base, above=True)
+        if number("cap", self.cap, above=True) < self.base:
             raise ValueError(f"cap: must be >= base ({self.base!r}), got {self.cap!r}")
-        if require_positive_number("factor", self.factor) < 1:
+        if number("factor", self.factor, above=True) < 1:
             raise ValueError(f"factor: must be >= 1, got {self.factor!r}")
 
     def start(self) -> Backoff:

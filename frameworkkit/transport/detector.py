@@ -12,9 +12,10 @@ from typing import Any
 
 import httpx
 
+from frameworkkit.validation import number
+
 from .errors import ConnectionFailed
 from .secret import Secret
-from .validation import require_positive_number
 
 __all__ = [
     "MASTER_ZNODE_PREFIX",
@@ -234,7 +235,7 @@ class ZooKeeperDetector(MasterDetector):
         self.target = parse_zk_url(url)
         _require_scheme(scheme)
         self._scheme = scheme
-        self._connect_timeout = require_positive_number("connect_timeout", connect_timeout)
+        self._connect_timeout = number("connect_timeout", connect_timeout, above=True)
         self._slot = _LeaderSlot(None)
         self._start_lock = asyncio.Lock()
         self._client: Any = None

@@ -9,11 +9,12 @@ from functools import partial
 
 import httpx
 
+from frameworkkit.validation import binary
+
 from .client import JSON_HEADERS, ApiClient, resolve_options
 from .options import TransportOptions
 from .secret import Secret
 from .stream import Subscription
-from .validation import require_bytes
 
 __all__ = ["EXECUTOR_API_PATH", "AgentConnection", "executor_endpoint"]
 
@@ -110,12 +111,12 @@ class AgentConnection(ApiClient):
         (`options.subscribe_attempts` times, forever if None, then `RetriesExhausted`).
         Called again after a stream ended, it waits one backoff delay first.
         """
-        require_bytes("body", body)
+        binary("body", body)
         return await self._open_stream("SUBSCRIBE", partial(self._subscribe_once, body))
 
     async def call(self, body: bytes) -> bytes:
         """POST a call other than SUBSCRIBE (UPDATE, MESSAGE); returns the answer body."""
-        require_bytes("body", body)
+        binary("body", body)
         return await self._call(self.endpoint, body, JSON_HEADERS)
 
     async def _subscribe_once(self, body: bytes) -> Subscription:

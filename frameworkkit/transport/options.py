@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import httpx
 
 from frameworkkit.protocol.recordio import DEFAULT_MAX_FRAME_BYTES
+from frameworkkit.validation import number, whole_number
 
 from .backoff import BackoffPolicy
 from .secret import Secret
-from .validation import require_count, require_positive_number
 
 __all__ = ["TransportOptions"]
 
@@ -61,13 +61,13 @@ class TransportOptions:
                 raise ValueError(f"{name}: no such file: {os.fspath(path)!r}")
         if self.client_key is not None and self.client_cert is None:
             raise ValueError("client_key: given without a client_cert")
-        require_positive_number("connect_timeout", self.connect_timeout)
-        require_positive_number("request_timeout", self.request_timeout)
-        require_count("max_redirects", self.max_redirects, minimum=0)
+        number("connect_timeout", self.connect_timeout, above=True)
+        number("request_timeout", self.request_timeout, above=True)
+        whole_number("max_redirects", self.max_redirects, minimum=0)
         if self.subscribe_attempts is not None:
-            require_count("subscribe_attempts", self.subscribe_attempts, minimum=1)
-        require_count("call_attempts", self.call_attempts, minimum=1)
-        require_count("max_frame_bytes", self.max_frame_bytes, minimum=1)
+            whole_number("subscribe_attempts", self.subscribe_attempts, minimum=1)
+        whole_number("call_attempts", self.call_attempts, minimum=1)
+        whole_number("max_frame_bytes", self.max_frame_bytes, minimum=1)
         if not isinstance(self.backoff, BackoffPolicy):
             raise TypeError(f"backoff: expected BackoffPolicy, got {type(self.backoff).__name__}")
 

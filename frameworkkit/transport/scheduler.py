@@ -8,12 +8,13 @@ from functools import partial
 
 import httpx
 
+from frameworkkit.validation import binary
+
 from .client import JSON_HEADERS, ApiClient, resolve_options
 from .detector import MasterDetector, detector_for
 from .errors import RequestRejected, RetryableError, TransportError
 from .options import TransportOptions
 from .stream import Subscription
-from .validation import require_bytes
 
 __all__ = ["SCHEDULER_API_PATH", "STREAM_ID_HEADER", "MesosConnection"]
 
@@ -72,7 +73,7 @@ class MesosConnection(ApiClient):
         `RetriesExhausted`); raises `RequestRejected` for other statuses. Called again after
         a stream ended, it waits one backoff delay first.
         """
-        require_bytes("body", body)
+        binary("body", body)
         self._endpoint = self._stream_id = None
         subscription = await self._open_stream("SUBSCRIBE", partial(self._subscribe_once, body))
         self._endpoint, self._stream_id = subscription.url, subscription.stream_id
@@ -84,7 +85,7 @@ class MesosConnection(ApiClient):
         Returns the answer's body (empty for 202 Accepted). Retries like `subscribe()` up to
         `options.call_attempts` times; raises `RequestRejected` (e.g. 400 for a bad call).
         """
-        require_bytes("body", body)
+        binary("body", body)
         if self._endpoint is None or self._stream_id is None:
             raise TransportError("call: no subscription yet; subscribe() first")
         headers = {**JSON_HEADERS, STREAM_ID_HEADER: self._stream_id}

@@ -12,9 +12,9 @@ from typing import Any, NoReturn
 import httpx
 
 from frameworkkit.protocol.recordio import RecordIODecoder, RecordIOError
+from frameworkkit.validation import number
 
 from .errors import EndReason, SubscriptionEnded
-from .validation import require_positive_number
 
 __all__ = ["MISSED_HEARTBEATS_ALLOWED", "Subscription"]
 
@@ -81,7 +81,7 @@ class Subscription:
 
     def set_heartbeat_interval(self, seconds: float) -> None:
         """Arm the watchdog: the stream ends after 5 intervals without a frame."""
-        self._heartbeat_interval = require_positive_number("seconds", seconds)
+        self._heartbeat_interval = number("seconds", seconds, above=True)
         self._last_activity = self._loop.time()
 
     def __aiter__(self) -> Subscription:

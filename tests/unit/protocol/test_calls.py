@@ -381,7 +381,7 @@ def test_revive_and_suppress_take_roles(builder: Callable[..., dict[str, Any]]) 
 def test_accept_checks_operations() -> None:
     with pytest.raises(TypeError, match=r"operations\[0\]"):
         calls.accept(FID, ["o"], ["LAUNCH"])  # type: ignore[list-item]
-    with pytest.raises(ValueError, match=r"operations\[0\].type is required"):
+    with pytest.raises(ValueError, match=r"operations\[0\].type: is required"):
         calls.accept(FID, ["o"], [{"launch": {}}])
-    with pytest.raises(ValueError, match="offer_ids must not be empty"):
+    with pytest.raises(ValueError, match="offer_ids: must not be empty"):
         calls.accept(FID, [], [])

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from frameworkkit.protocol import executor_calls
+from frameworkkit.states import EXECUTOR_STATES
 from frameworkkit.protocol.codec import decode_executor_event, encode_call
 from tests.unit.protocol import events_json as ev
 from tests.unit.protocol.proto_schema import ENUMS, check_message
@@ -83,7 +84,7 @@ def test_a_status_can_carry_a_given_uuid_and_timestamp() -> None:
     assert status["timestamp"] == 12.5
 
 
-@given(state=st.sampled_from(executor_calls.EXECUTOR_TASK_STATES))
+@given(state=st.sampled_from(EXECUTOR_STATES))
 def test_every_state_but_staging_can_be_reported(state: str) -> None:
     status = executor_calls.task_status("t", state)
     check_call(executor_calls.update(EID, FID, status))

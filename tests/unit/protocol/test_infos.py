@@ -153,7 +153,7 @@ def test_a_container_entrypoint_command_has_no_value() -> None:
 def test_command_info_checks() -> None:
     with pytest.raises(ValueError, match="value"):
         infos.command_info("")
-    with pytest.raises(ValueError, match="value is required"):
+    with pytest.raises(ValueError, match="value: is required"):
         infos.command_info(None)
     with pytest.raises(ValueError, match="arguments"):
         infos.command_info("echo", arguments=["x"])
@@ -286,7 +286,7 @@ def test_task_info_with_every_option() -> None:
         (("", "t", "a", [CPUS]), {}, "name"),
         (("n", "", "a", [CPUS]), {}, "task_id"),
         (("n", "t", "", [CPUS]), {}, "agent_id"),
-        (("n", "t", "a", []), {}, "resources must not be empty"),
+        (("n", "t", "a", []), {}, "resources: must not be empty"),
         (("n", "t", "a", [{"name": "cpus", "type": "SCALAR"}]), {}, "needs 'scalar'"),
         (("n", "t", "a", [{"type": "SCALAR", "scalar": {"value": 1}}]), {}, r"resources\[0\].name"),
         (("n", "t", "a", [{"name": "x", "type": "TEXT"}]), {}, r"resources\[0\].type"),
@@ -352,8 +352,8 @@ def test_resource_builders() -> None:
         (lambda: resources.scalar_resource("", 1), "name"),
         (lambda: resources.scalar_resource("cpus", -1), "value"),
         (lambda: resources.ranges_resource("ports", [(5, 4)]), r"ranges\[0\].end"),
-        (lambda: resources.ranges_resource("ports", []), "ranges must not be empty"),
-        (lambda: resources.set_resource("gpus", []), "items must not be empty"),
+        (lambda: resources.ranges_resource("ports", []), "ranges: must not be empty"),
+        (lambda: resources.set_resource("gpus", []), "items: must not be empty"),
         (lambda: resources.reservation("batch", reservation_type="X"), "reservation_type"),  # type: ignore[arg-type]
         (lambda: resources.scalar_resource("cpus", 1, allocation_role=""), "allocation_role"),
         (lambda: resources.persistent_volume_disk("a/b", "data"), "persistence_id"),
@@ -406,7 +406,7 @@ def test_offer_constraints_need_constraints_in_each_group() -> None:
             {"batch": [[offer_constraints.attribute_constraint(attribute="a", exists=True)]]}
         ),
     )
-    with pytest.raises(ValueError, match=r"role_groups\['batch'\]\[0\] must not be empty"):
+    with pytest.raises(ValueError, match=r"role_groups\['batch'\]\[0\]: must not be empty"):
         offer_constraints.offer_constraints({"batch": [[]]})
     with pytest.raises(ValueError, match="role_groups key"):
         offer_constraints.offer_constraints({"/bad": []})

@@ -37,7 +37,7 @@ def test_launch_tasks_need_a_command_or_an_executor() -> None:
     no_command = infos.task_info("web", "t-1", "a-1", [CPUS])
     with pytest.raises(ValueError, match=r"task_infos\[1\] needs a command or an executor"):
         operations.launch([COMMAND_TASK, no_command])
-    with pytest.raises(ValueError, match="task_infos must not be empty"):
+    with pytest.raises(ValueError, match="task_infos: must not be empty"):
         operations.launch([])
 
 
@@ -86,7 +86,7 @@ def test_volume_operations() -> None:
         operations.grow_volume(RESERVED, RESERVED)
     with pytest.raises(ValueError, match="subtract_mb"):
         operations.shrink_volume(VOLUME, 0)
-    with pytest.raises(ValueError, match="volumes must not be empty"):
+    with pytest.raises(ValueError, match="volumes: must not be empty"):
         operations.destroy([])
 
 
