@@ -6,20 +6,21 @@ import asyncio
 import copy
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import addict
 import httpx
 import msgspec
 
+from frameworkkit.hooks import HookRunner
 from frameworkkit.protocol import JsonDict, calls, operations
-from frameworkkit.protocol.codec import DecodeError, decode_scheduler_event, encode_call
+from frameworkkit.protocol.codec import encode_call
 from frameworkkit.protocol.events import SchedulerEvent
+from frameworkkit.scheduler.subscription import SubscriptionLoop
 from frameworkkit.transport import (
     MesosConnection,
     Secret,
-    Subscription,
     SubscriptionEnded,
     TransportError,
     TransportOptions,
@@ -41,7 +42,10 @@ class MesosSchedulerDriver:
     """Drop-in for pymesos's scheduler driver: connects a `Scheduler` to the leading master.
 
     Use it to run a scheduler written for pymesos unchanged. The driver runs its own thread and
-    event loop and calls the scheduler's callbacks from that thread, one at a time. Its methods
+    event loop; it calls the scheduler's callbacks one at a time, in the order of the events, by
+    frameworkkit's hook rule (:mod:`frameworkkit.hooks`: a plain callback runs in a worker
+    thread, so a slow one never stalls heartbeats), and acknowledges an update implicitly only
+    after ``statusUpdate`` returned. Its methods
     may be called from callbacks and from any other thread: they check their arguments at once
     (raising ``TypeError``/``ValueError``), then queue the call, which the driver thread sends in
     order; a call made while no master is subscribed is dropped with a warning, as in pymesos.
@@ -100,8 +104,9 @@ class MesosSchedulerDriver:
         self._thread: LoopThread | None = None
         self._stopping = asyncio.Event()
         self._outbox: asyncio.Queue[JsonDict] = asyncio.Queue()
-        self._connection: MesosConnection | None = None
-        self._subscribed = False
+        self._link: SubscriptionLoop | None = None
+        self._callbacks = HookRunner("mesos-scheduler-driver")
+        self._in_callback = threading.local()
         self._master_info: Any = None
 
     # ---- state ----------------------------------------------------------------------------------
@@ -130,6 +135,10 @@ class MesosSchedulerDriver:
         return self._subscribed
 
     @property
+    def _subscribed(self) -> bool:
+        return self._link is not None and self._link.subscribed
+
+    @property
     def aborted(self) -> bool:
         """Whether the driver ended by ``abort()`` or on its own."""
         return self._status is DriverStatus.DRIVER_ABORTED
@@ -137,8 +146,8 @@ class MesosSchedulerDriver:
     @property
     def master(self) -> str | None:
         """``host:port`` of the master the driver is subscribed to."""
-        connection = self._connection
-        url = None if connection is None or not self._subscribed else connection.master
+        link = self._link
+        url = None if link is None or not link.subscribed else link.connection.master
         if url is None:
             return None
         parsed = httpx.URL(url)
@@ -183,6 +192,8 @@ class MesosSchedulerDriver:
 
     def join(self) -> DriverStatus:
         """Block until the driver has ended; return how (stopped or aborted)."""
+        if getattr(self._in_callback, "active", False):
+            raise RuntimeError("join() from a scheduler callback never returns")
         thread = self._thread
         if thread is not None:
             thread.join()
@@ -400,46 +411,44 @@ class MesosSchedulerDriver:
         if not self._running():  # stopped before this loop could be woken
             self._stopping.set()
         connection = MesosConnection(self._master, options=self._options, transport=self._transport)
-        self._connection = connection
-        subscriptions = asyncio.create_task(self._subscription_loop(connection))
+        link = self._link = SubscriptionLoop(
+            connection,
+            lambda: calls.subscribe(self._framework),
+            self,
+            subscribe_timeout=self._timeout,
+        )
+        subscriptions = asyncio.create_task(link.run())
         sender = asyncio.create_task(self._send_calls(connection))
         stopping = asyncio.create_task(self._stopping.wait())
         try:
             await asyncio.wait({subscriptions, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if subscriptions.done() and not subscriptions.cancelled():
                 failure = subscriptions.exception()
-                if failure is not None:
+                if isinstance(failure, TransportError):
+                    self._fail(f"subscribing failed: {failure}")
+                elif failure is not None:
                     log.error("the scheduler driver failed", exc_info=failure)
                     self._finish(DriverStatus.DRIVER_ABORTED, teardown=False)
+            await self._callbacks.drain(self._options.request_timeout)
             await self._flush_calls()
         finally:
+            link.close()
             for task in (subscriptions, sender, stopping):
                 task.cancel()
             await asyncio.gather(subscriptions, sender, stopping, return_exceptions=True)
-            self._subscribed = False
             await connection.aclose()
+            self._callbacks.close()
 
-    async def _subscription_loop(self, connection: MesosConnection) -> None:
-        while self._running():
-            body = encode_call(calls.subscribe(self._framework))
-            try:
-                subscription = await asyncio.wait_for(connection.subscribe(body), self._timeout)
-            except asyncio.TimeoutError:
-                self._fail(f"no master could be subscribed to within {self._timeout:g} s")
-                return
-            except TransportError as exc:
-                self._fail(f"subscribing failed: {exc}")
-                return
-            try:
-                async with subscription:
-                    async for frame in subscription:
-                        if self._running():
-                            self._handle_frame(frame, subscription)
-            except SubscriptionEnded as ended:
-                log.info("resubscribing: %s", ended)
-            was_subscribed, self._subscribed = self._subscribed, False
-            if was_subscribed and self._running():
-                self._callback("disconnected")
+    # the subscription loop's event handler
+
+    async def on_event(self, event: SchedulerEvent) -> None:
+        if self._running():
+            self._handle_event(event)
+
+    async def on_disconnected(self, ended: SubscriptionEnded) -> None:
+        log.info("resubscribing: %s", ended)
+        if self._running():
+            self._callback("disconnected")
 
     async def _send_calls(self, connection: MesosConnection) -> None:
         """Send queued calls one at a time, in order, on the current subscription."""
@@ -473,12 +482,7 @@ class MesosSchedulerDriver:
         except asyncio.TimeoutError:
             log.warning("stopping with %d calls unsent", self._outbox.qsize())
 
-    def _handle_frame(self, frame: bytes, subscription: Subscription) -> None:
-        try:
-            event = decode_scheduler_event(frame)
-        except DecodeError as exc:
-            log.warning("skipping an event that does not decode: %s", exc)
-            return
+    def _handle_event(self, event: SchedulerEvent) -> None:
         kind = event.type
         if kind == "HEARTBEAT":
             self._callback("processHeartBeat")
@@ -487,7 +491,7 @@ class MesosSchedulerDriver:
         if body is None:
             log.warning("ignoring %s event", kind)
         elif kind == "SUBSCRIBED":
-            self._on_subscribed(event, body, subscription)
+            self._on_subscribed(event, body)
         elif kind == "OFFERS":
             if body.get("offers"):
                 self._callback("resourceOffers", body["offers"])
@@ -511,14 +515,11 @@ class MesosSchedulerDriver:
         else:
             log.warning("ignoring %s event", kind)
 
-    def _on_subscribed(self, event: SchedulerEvent, body: Any, subscription: Subscription) -> None:
+    def _on_subscribed(self, event: SchedulerEvent, body: Any) -> None:
         subscribed = event.subscribed
         assert subscribed is not None  # the codec refuses SUBSCRIBED without its body
-        if subscribed.heartbeat_interval_seconds:
-            subscription.set_heartbeat_interval(subscribed.heartbeat_interval_seconds)
         known = self.framework_id is not None
         self.framework_id = subscribed.framework_id.value
-        self._subscribed = True
         self._master_info = body.get("master_info") or self._message()
         if known:
             self._callback("reregistered", self._master_info)
@@ -526,22 +527,26 @@ class MesosSchedulerDriver:
             self._callback("registered", body["framework_id"], self._master_info)
 
     def _on_update(self, event: SchedulerEvent, status_view: Any) -> None:
-        if not self._callback("statusUpdate", status_view) or not self.implicit_acknowledgements:
-            return
         assert event.update is not None  # the codec refuses UPDATE without its body
         status = event.update.status
-        framework_id = self.framework_id
-        if status.uuid is not None and status.agent_id is not None and framework_id is not None:
-            self._send(
-                calls.acknowledge(framework_id, status.agent_id, status.task_id, status.uuid)
-            )
+
+        def acknowledge() -> None:
+            framework_id = self.framework_id
+            if status.uuid is not None and status.agent_id is not None and framework_id:
+                self._send(
+                    calls.acknowledge(framework_id, status.agent_id, status.task_id, status.uuid)
+                )
+
+        self._callback("statusUpdate", status_view, then=acknowledge)
 
     def _on_operation_update(self, status: Any) -> None:
-        if self._callback("operationStatusUpdate", status) and self.implicit_acknowledgements:
+        def acknowledge() -> None:
             try:
                 self.acknowledgeOperationStatusUpdate(status)
             except (TypeError, ValueError) as exc:
                 log.warning("cannot acknowledge operation status %s: %s", status, exc)
+
+        self._callback("operationStatusUpdate", status, then=acknowledge)
 
     def _on_failure(self, failure: Any) -> None:
         agent_id = failure.get("agent_id") or self._message()
@@ -550,13 +555,20 @@ class MesosSchedulerDriver:
         else:
             self._callback("slaveLost", agent_id)
 
-    def _callback(self, name: str, *args: Any) -> bool:
-        """Call the scheduler's callback `name` if it has one; False if it raised."""
+    def _callback(self, name: str, *args: Any, then: Callable[[], None] | None = None) -> None:
+        """Call the scheduler's callback `name` (if it has one) after the earlier ones; then,
+        unless it raised, ``then()`` (an implicit acknowledgement) when acknowledging is on."""
+        self._callbacks.schedule("callbacks", self._invoke, name, args, then)
+
+    async def _invoke(
+        self, name: str, args: tuple[Any, ...], then: Callable[[], None] | None
+    ) -> None:
         method = getattr(self.sched, name, None)
-        if method is None:
-            return True
+        if not self._running() and name != "error":
+            return  # the driver ended while this callback waited its turn
         try:
-            method(self, *args)
+            if method is not None:
+                await self._callbacks.call(self._run_callback, method, args)
         except Exception:
             log.exception(
                 "scheduler callback %s raised; aborting the driver%s",
@@ -564,8 +576,17 @@ class MesosSchedulerDriver:
                 "" if self._failover else " and tearing the framework down",
             )
             self._finish(DriverStatus.DRIVER_ABORTED, teardown=not self._failover)
-            return False
-        return True
+            return
+        if then is not None and self.implicit_acknowledgements:
+            then()
+
+    def _run_callback(self, method: Callable[..., object], args: tuple[Any, ...]) -> None:
+        """Run in a callback thread, which ``join()`` must then refuse."""
+        self._in_callback.active = True
+        try:
+            method(self, *args)
+        finally:
+            self._in_callback.active = False
 
     def _fail(self, message: str) -> None:
         """Abort on an unrecoverable error, then tell the scheduler's ``error`` callback."""

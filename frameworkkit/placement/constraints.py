@@ -9,7 +9,7 @@ A hard constraint decides whether an agent may take the task; a soft one only sc
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -53,9 +53,6 @@ class Constraint:
     operator: Operator
     value: str | None = None
     soft: bool = False
-    _pattern: re.Pattern[str] | None = dataclasses.field(
-        default=None, init=False, repr=False, compare=False
-    )
 
     def __post_init__(self) -> None:
         name = self.field
@@ -93,7 +90,7 @@ class Constraint:
                 )
         if self.operator in ("LIKE", "UNLIKE"):
             try:
-                object.__setattr__(self, "_pattern", re.compile(cast(str, value)))
+                _compiled(cast(str, value))
             except re.error as error:
                 raise ValueError(
                     f"Constraint.value is not a valid regular expression: {error} (field {name!r})"
@@ -127,9 +124,9 @@ class Constraint:
         if value is None:
             return self.operator == "UNLIKE"
         if self.operator == "LIKE":
-            return cast(re.Pattern[str], self._pattern).fullmatch(value) is not None
+            return _compiled(cast(str, self.value)).fullmatch(value) is not None
         if self.operator == "UNLIKE":
-            return cast(re.Pattern[str], self._pattern).fullmatch(value) is None
+            return _compiled(cast(str, self.value)).fullmatch(value) is None
         return value == self.value  # IS, and CLUSTER with a value
 
     def allows(self, agent: Agent, placed: Sequence[Agent]) -> bool:
@@ -181,3 +178,9 @@ class Constraint:
 
 
 ConstraintLike = Constraint | Sequence[str]
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """A LIKE/UNLIKE pattern, compiled once (a Constraint stays plain data, so it persists)."""
+    return re.compile(pattern)

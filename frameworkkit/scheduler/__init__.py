@@ -1,11 +1,41 @@
-"""The scheduler side: the Framework base class, task specs and handles, state stores."""
+"""The scheduler side: the Framework base class, task specs and handles, state stores.
 
-from frameworkkit.scheduler.framework import Framework
-from frameworkkit.scheduler.packing import PackedExecutor
-from frameworkkit.scheduler.spec import TaskSpec, TaskSpecError
-from frameworkkit.scheduler.store import FileStateStore, StateStore, ZooKeeperStateStore
-from frameworkkit.scheduler.tasks import Task
-from frameworkkit.states import TaskState
+Names load their module on first use, so the pymesos-compatible driver can use the subscription
+loop without loading the placement engine.
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from frameworkkit.scheduler.framework import Framework
+    from frameworkkit.scheduler.packing import PackedExecutor
+    from frameworkkit.scheduler.spec import TaskSpec, TaskSpecError
+    from frameworkkit.scheduler.store import FileStateStore, StateStore, ZooKeeperStateStore
+    from frameworkkit.scheduler.tasks import Task
+    from frameworkkit.states import TaskState
+
+_EXPORTS = {
+    "FileStateStore": "frameworkkit.scheduler.store",
+    "Framework": "frameworkkit.scheduler.framework",
+    "PackedExecutor": "frameworkkit.scheduler.packing",
+    "StateStore": "frameworkkit.scheduler.store",
+    "Task": "frameworkkit.scheduler.tasks",
+    "TaskSpec": "frameworkkit.scheduler.spec",
+    "TaskSpecError": "frameworkkit.scheduler.spec",
+    "TaskState": "frameworkkit.states",
+    "ZooKeeperStateStore": "frameworkkit.scheduler.store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'frameworkkit.scheduler' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FileStateStore",

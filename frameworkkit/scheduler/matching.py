@@ -1,12 +1,16 @@
-"""The scheduler's bridge to the placement engine: pending tasks and offers in, launches out.
+"""The scheduler's bridge to the placement engine: ready tasks and offers in, launches out.
 
 It turns TaskSpecs into placement requests, remembers each agent it has seen (so constraints can
-count the tasks already running there), and, with a packed executor, sets the executor's share
-aside on agents that do not run it yet.
+count the tasks already running there, and so a task that fits nowhere can be explained against
+every agent seen lately), and, with a packed executor, sets the executor's share aside on agents
+that do not run it yet. A task whose placement raises (a user's ``Fitness``, say) is reported
+apart; the rest of the batch is still placed.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +24,12 @@ from frameworkkit.placement import (
     Fitness,
     InsufficientResources,
     OfferPool,
+    PlacementResult,
     Resources,
     RunningTask,
     Spread,
     TaskRequest,
+    Unplaced,
     group_offers,
     place,
     resources_to_json,
@@ -33,12 +39,16 @@ from frameworkkit.protocol.messages import Offer
 from frameworkkit.scheduler.packing import PackedExecutor
 from frameworkkit.scheduler.tasks import Task
 
+log = logging.getLogger("frameworkkit.scheduler")
+
 STRATEGIES: dict[str, type[Fitness]] = {
     "binpack": BinPack,
     "spread": Spread,
     "firstfit": FirstFit,
     "alignment": Alignment,
 }
+RECENT_AGENT_SECONDS = 300.0
+"""How long an agent's last offer counts when explaining why a task fits nowhere."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,7 @@ class Launch:
     """One task placed on one agent: the offers to accept and the exact resources it takes."""
 
     task: Task
-    agent_id: str
+    agent: Agent
     offer_ids: list[str]
     resources: list[dict[str, Any]]
     ports: list[int]
@@ -54,14 +64,17 @@ class Launch:
 
 @dataclass
 class MatchResult:
+    """Launches, tasks left unplaced (with why), and tasks whose placement raised."""
+
     launches: list[Launch] = field(default_factory=list)
-    unplaced: dict[str, str] = field(default_factory=dict)  # task key -> reason
+    unplaced: dict[str, Unplaced] = field(default_factory=dict)  # task key -> why
+    broken: dict[str, str] = field(default_factory=dict)  # task key -> what placing it raised
     executor_resources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def by_agent(self) -> dict[str, list[Launch]]:
         grouped: dict[str, list[Launch]] = {}
         for launch in self.launches:
-            grouped.setdefault(launch.agent_id, []).append(launch)
+            grouped.setdefault(launch.agent.agent_id, []).append(launch)
         return grouped
 
 
@@ -75,48 +88,77 @@ def fitness_for(strategy: str | Fitness) -> Fitness:
 
 
 class Matcher:
-    """Places pending tasks on offers with the placement engine's strategy and constraints."""
+    """Places ready tasks on offers with the placement engine's strategy and constraints."""
 
-    def __init__(self, strategy: str | Fitness = "binpack", seed: int = 0) -> None:
+    def __init__(
+        self,
+        role: str,
+        strategy: str | Fitness = "binpack",
+        seed: int = 0,
+        executor: PackedExecutor | None = None,
+    ) -> None:
+        self.role = role
         self.fitness = fitness_for(strategy)
         self.seed = seed
+        self.executor = executor
         self.agents: dict[str, Agent] = {}
+        self._recent: dict[str, tuple[float, AgentOffers]] = {}
         self._executor_resources: dict[str, list[dict[str, Any]]] = {}
 
     def match(
-        self,
-        pending: Sequence[Task],
-        offers: Sequence[Offer],
-        running: Sequence[Task],
-        role: str,
-        executor: PackedExecutor | None = None,
+        self, ready: Sequence[Task], offers: Sequence[Offer], running: Sequence[Task]
     ) -> MatchResult:
-        result = MatchResult()
-        pool = self._pool(offers, role, executor)
-        requests = [self._request(task, role) for task in pending]
-        placed = place(
-            requests,
-            pool,
-            running=[r for r in (self._running(t) for t in running) if r is not None],
-            strategy=self.fitness,
-            seed=self.seed,
-        )
-        by_key = {task.key: task for task in pending}
+        """Place ``ready`` tasks on ``offers``, counting ``running`` tasks for constraints."""
+        pool = self._pool(offers)
+        requests = {task.key: self._request(task) for task in ready}
+        placed_on = [r for r in (self._running(t) for t in running) if r is not None]
+        result = MatchResult(executor_resources=self._executor_resources)
+        try:
+            placed = self._place(list(requests.values()), pool, placed_on)
+        except Exception:
+            result.broken = self._find_broken(requests, pool, placed_on)
+            good = [r for key, r in requests.items() if key not in result.broken]
+            placed = self._place(good, pool, placed_on)
+        by_key = {task.key: task for task in ready}
         for key, assignment in placed.assignments.items():
             result.launches.append(
                 Launch(
                     task=by_key[key],
-                    agent_id=assignment.agent_id,
+                    agent=assignment.agent,
                     offer_ids=list(assignment.offer_ids),
                     resources=resources_to_json(assignment.resources),
                     ports=[p.port for p in assignment.ports],
                 )
             )
-        result.unplaced = {key: str(unplaced) for key, unplaced in placed.unplaced.items()}
-        result.executor_resources = self._executor_resources
+        result.unplaced = dict(placed.unplaced)
         return result
 
-    def _request(self, task: Task, role: str) -> TaskRequest:
+    def explain(self, task: Task) -> Unplaced | None:
+        """Why ``task`` fits none of the agents offered lately (None if one would take it)."""
+        now = time.monotonic()
+        agents = [a for seen, a in self._recent.values() if now - seen <= RECENT_AGENT_SECONDS]
+        result = self._place([self._request(task)], OfferPool(agents), [])
+        return result.unplaced.get(task.key)
+
+    def _place(
+        self, requests: list[TaskRequest], pool: OfferPool, running: list[RunningTask]
+    ) -> PlacementResult:
+        return place(requests, pool, running=running, strategy=self.fitness, seed=self.seed)
+
+    def _find_broken(
+        self, requests: dict[str, TaskRequest], pool: OfferPool, running: list[RunningTask]
+    ) -> dict[str, str]:
+        """Place each task alone to find those whose placement raises."""
+        broken = {}
+        for key, request in requests.items():
+            try:
+                self._place([request], pool, running)
+            except Exception as exc:
+                log.exception("placing task %s raised", key)
+                broken[key] = f"placement raised {type(exc).__name__}: {exc}"
+        return broken
+
+    def _request(self, task: Task) -> TaskRequest:
         spec = task.spec
         return TaskRequest(
             task.key,
@@ -126,30 +168,30 @@ class Matcher:
             gpus=spec.gpus,
             ports=spec.port_names,
             scalars=spec.resources,
-            role=spec.role or role,
-            group=spec.group,
+            role=spec.role or self.role,
+            group=spec.counting_group,
             constraints=spec.constraints,
         )
 
     def _running(self, task: Task) -> RunningTask | None:
         agent = self.agents.get(task.agent_id or "")
-        return RunningTask(agent=agent, group=task.spec.group) if agent else None
+        return RunningTask(agent=agent, group=task.spec.counting_group) if agent else None
 
-    def _pool(
-        self, offers: Sequence[Offer], role: str, executor: PackedExecutor | None
-    ) -> OfferPool:
+    def _pool(self, offers: Sequence[Offer]) -> OfferPool:
         """The offers per agent; the packed executor's share set aside where it must start."""
+        executor = self.executor
         executors = {
             o.agent_id.value
             for o in offers
             if executor and any(e.value == executor.executor_id for e in o.executor_ids)
         }
+        now = time.monotonic()
         agents = []
         for agent_offers in group_offers(offers):
             agent_id = agent_offers.agent.agent_id
             self.agents[agent_id] = agent_offers.agent
             if executor is not None:
-                share = _executor_share(agent_offers.resources, role, executor)
+                share = _executor_share(agent_offers.resources, self.role, executor)
                 if share is not None and agent_id not in self._executor_resources:
                     self._executor_resources[agent_id] = resources_to_json(share.to_messages())
                 if agent_id not in executors:
@@ -162,6 +204,7 @@ class Matcher:
                     agent_offers = AgentOffers(
                         agent_offers.agent, agent_offers.offer_ids, remaining
                     )
+            self._recent[agent_id] = (now, agent_offers)
             agents.append(agent_offers)
         return OfferPool(agents)
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import msgspec
 
+from frameworkkit import validation
 from frameworkkit.containers import Container
 from frameworkkit.protocol import infos
-from frameworkkit.scheduler.spec import _non_negative
 
 
 class PackedExecutor(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,7 +37,7 @@ class PackedExecutor(msgspec.Struct, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         for field in ("cpus", "mem", "disk"):
-            _non_negative(f"PackedExecutor.{field}", getattr(self, field))
+            validation.number(f"PackedExecutor.{field}", getattr(self, field))
         if not self.executor_id or "/" in self.executor_id:
             raise ValueError(f"PackedExecutor.executor_id: {self.executor_id!r} is not usable")
 

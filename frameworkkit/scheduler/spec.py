@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 
+from frameworkkit import validation
 from frameworkkit.containers import Container, DockerContainer, HealthCheck, MesosContainer
+from frameworkkit.placement import Constraint
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
-_KNOWN_SCALARS = ("cpus", "mem", "disk", "gpus")
+_RESOURCE_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
+_PORT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_OWN_FIELDS = ("cpus", "mem", "disk", "gpus", "ports")
+MAX_PORTS = 100
 
 
 class TaskSpecError(ValueError):
-    """A TaskSpec argument is invalid; ``field`` names it."""
+    """A TaskSpec argument is invalid; ``field`` names it (``cpus``, ``constraints[1]``, ...)."""
 
     def __init__(self, field: str, problem: str) -> None:
         super().__init__(f"TaskSpec.{field}: {problem}")
@@ -25,15 +30,35 @@ class TaskSpecError(ValueError):
 class TaskSpec(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """One task to run: its command, resources, placement rules and retry policy.
 
-    ``command`` is a shell string or an argv list. ``ports`` is a count of host ports to take from
-    the offer or a list of port names (each gets one port, exported as ``PORT_<NAME>``; all are in
-    ``PORTS``). ``resources`` adds other scalar resources by name. ``constraints`` use Marathon's
-    syntax (``["hostname", "UNIQUE"]``, ``["rack", "GROUP_BY", "3"]``) or placement Constraint
-    objects; they count the running and placed tasks of the same ``group`` (like the tasks of one
-    Marathon app). ``container`` is a :class:`~frameworkkit.containers.DockerContainer` or
-    :class:`~frameworkkit.containers.MesosContainer`; Docker port mappings without a host port
-    take the task's first ports. A failed attempt is retried up to ``max_retries`` times, waiting
-    ``retry_backoff_seconds`` doubled per attempt (at most 60 s).
+    Fields and defaults:
+
+    - ``name``: the task's key within its framework (letters, digits, ``.``, ``_``, ``-``; at
+      most 200). Submitting a name again returns the task already submitted under it.
+    - ``command``: a shell string or an argv list; None runs a container's own entrypoint.
+    - ``cpus`` (0.1), ``mem`` MB (32), ``disk`` MB (0), ``gpus`` (0), ``resources`` (other
+      scalar resources by name, ``{}``).
+    - ``ports`` (0): a count of host ports, or port names (each exported as ``PORT_<NAME>``;
+      all are in ``PORT0``.. and ``PORTS``).
+    - ``env`` (``{}``), ``labels`` (``{}``), ``data`` (None: bytes for a custom executor).
+    - ``role`` (None: the framework's role).
+    - ``constraints`` (``[]``): :class:`~frameworkkit.placement.Constraint` objects or
+      Marathon's lists (``["hostname", "UNIQUE"]``, ``["rack", "GROUP_BY", "3"]``).
+    - ``group`` (None): tasks of one group are counted together by counting constraints
+      (UNIQUE, MAX_PER, GROUP_BY, CLUSTER), like the tasks of one Marathon app. Without a
+      group, a task is counted with the other ungrouped tasks that have the same constraints.
+    - ``container``: a :class:`~frameworkkit.containers.DockerContainer` or
+      :class:`~frameworkkit.containers.MesosContainer`; Docker port mappings without a host
+      port take the task's first ports. ``health_check``: a
+      :class:`~frameworkkit.containers.HealthCheck`.
+    - ``kill_grace_seconds`` (None: Mesos's 3 s): between SIGTERM and SIGKILL.
+    - ``max_retries`` (0): attempts that fail on their own (non-zero exit, TASK_ERROR) are
+      retried this many times, waiting ``retry_backoff_seconds`` (1) doubled per attempt, at
+      most 60 s.
+    - ``max_relaunches`` (5): attempts lost to the cluster (agent gone, executor never
+      registered, master failover; see the docs' table) are relaunched this many times, with
+      the same backoff, without spending ``max_retries``.
+
+    Every field is checked here: a bad value raises :class:`TaskSpecError` naming it.
     """
 
     name: str
@@ -46,62 +71,19 @@ class TaskSpec(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     resources: dict[str, float] = {}
     env: dict[str, str] = {}
     role: str | None = None
-    constraints: list[list[str]] = []
-    group: str = "default"
+    constraints: tuple[Constraint, ...] = ()
+    group: str | None = None
     container: Container | None = None
     health_check: HealthCheck | None = None
     kill_grace_seconds: float | None = None
     max_retries: int = 0
+    max_relaunches: int = 5
     retry_backoff_seconds: float = 1.0
     labels: dict[str, str] = {}
     data: bytes | None = None
 
     def __post_init__(self) -> None:
-        _normalize(self)
-        if not isinstance(self.name, str) or not _NAME.match(self.name):
-            _fail("name", "1-200 letters, digits, '.', '_' or '-', not starting with a symbol")
-        _check_command(self.command)
-        for field in ("cpus", "mem", "disk"):
-            _non_negative(field, getattr(self, field))
-        if self.cpus == 0 and self.mem == 0:
-            _fail("cpus", "a task needs some cpus or mem")
-        if not isinstance(self.gpus, int) or self.gpus < 0:
-            _fail("gpus", f"must be a whole number >= 0, got {self.gpus!r}")
-        _check_ports(self.ports)
-        for name, amount in self.resources.items():
-            if name in _KNOWN_SCALARS or name == "ports":
-                _fail("resources", f"{name!r} has its own TaskSpec field")
-            if not re.match(r"^[a-z][a-z0-9_.-]*$", name):
-                _fail("resources", f"unknown resource name {name!r}")
-            _non_negative(f"resources[{name!r}]", amount)
-        for key in self.env:
-            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", key):
-                _fail("env", f"{key!r} is not an environment variable name")
-        if self.role is not None and not re.match(r"^[^/.\s][^\s]*$", self.role or "/"):
-            _fail("role", f"{self.role!r} is not a Mesos role name")
-        _check_constraints(self.constraints)
-        if not isinstance(self.group, str) or not _NAME.match(self.group):
-            _fail("group", f"a name like the task's, got {self.group!r}")
-        needed = (
-            self.container.host_ports_needed() if isinstance(self.container, DockerContainer) else 0
-        )
-        if needed > len(self.port_names):
-            _fail(
-                "ports",
-                f"the container maps {needed} host ports from the offer; ask for "
-                f"at least that many ports",
-            )
-        index = self.health_check.port_index if self.health_check else None
-        if index is not None and index >= len(self.port_names):
-            _fail(
-                "health_check",
-                f"port_index {index} but the task asks for {len(self.port_names)} ports",
-            )
-        if self.kill_grace_seconds is not None:
-            _non_negative("kill_grace_seconds", self.kill_grace_seconds)
-        if not isinstance(self.max_retries, int) or self.max_retries < 0:
-            _fail("max_retries", f"must be a whole number >= 0, got {self.max_retries!r}")
-        _non_negative("retry_backoff_seconds", self.retry_backoff_seconds)
+        _checked(self)
 
     @property
     def port_names(self) -> list[str]:
@@ -110,72 +92,128 @@ class TaskSpec(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
             return [f"port{i}" for i in range(self.ports)]
         return list(self.ports)
 
+    @property
+    def counting_group(self) -> str:
+        """The group counting constraints count this task in (see ``group``)."""
+        if self.group is not None:
+            return self.group
+        return "constraints:" + ";".join(str(c) for c in self.constraints)
+
+    def to_builtins(self) -> dict[str, Any]:
+        """The spec as JSON-ready builtins (for a state store); :meth:`from_builtins` reverses."""
+        plain: dict[str, Any] = msgspec.to_builtins(self)
+        return plain
+
+    @classmethod
+    def from_builtins(cls, plain: dict[str, Any]) -> TaskSpec:
+        """A spec from :meth:`to_builtins`' form, checked as at construction."""
+        return msgspec.convert(plain, cls)
+
 
 def _fail(field: str, problem: str) -> None:
     raise TaskSpecError(field, problem)
 
 
-def _non_negative(field: str, value: object) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        _fail(field, f"must be a finite number >= 0, got {value!r}")
+def _field_check(field: str, check: Any, *args: Any, **options: Any) -> Any:
+    """Run a :mod:`frameworkkit.validation` check, reporting its problem as a TaskSpecError."""
+    try:
+        return check(field, *args, **options)
+    except (TypeError, ValueError) as error:
+        problem = str(error).removeprefix(f"{field}: ")
+        raise TaskSpecError(field, problem) from None
+
+
+def _checked(spec: TaskSpec) -> None:
+    set_field = msgspec.structs.force_setattr
+    if not isinstance(spec.name, str) or not _NAME.match(spec.name):
+        _fail(
+            "name",
+            f"1-200 letters, digits, '.', '_' or '-', not starting with a symbol; "
+            f"got {spec.name!r}",
+        )
+    _check_command(spec.command)
+    if isinstance(spec.command, tuple):
+        set_field(spec, "command", list(spec.command))
+    for field in ("cpus", "mem", "disk"):
+        set_field(spec, field, _field_check(field, validation.number, getattr(spec, field)))
+    if spec.cpus == 0 and spec.mem == 0:
+        _fail("cpus", "a task needs some cpus or mem")
+    _field_check("gpus", validation.whole_number, spec.gpus)
+    _check_ports(spec.ports)
+    for name, amount in spec.resources.items():
+        if name in _OWN_FIELDS:
+            _fail("resources", f"{name!r} has its own TaskSpec field")
+        if not isinstance(name, str) or not _RESOURCE_NAME.match(name):
+            _fail("resources", f"{name!r} is not a resource name")
+        _field_check(f"resources[{name!r}]", validation.number, amount)
+    for key in spec.env:
+        if not isinstance(key, str) or not _ENV_NAME.match(key):
+            _fail("env", f"{key!r} is not an environment variable name")
+    if spec.role is not None:
+        _field_check("role", validation.role, spec.role)
+    set_field(spec, "constraints", _constraints(spec.constraints))
+    if spec.group is not None and (not isinstance(spec.group, str) or not _NAME.match(spec.group)):
+        _fail("group", f"a name like a task's, got {spec.group!r}")
+    _check_container(spec)
+    if spec.kill_grace_seconds is not None:
+        _field_check("kill_grace_seconds", validation.number, spec.kill_grace_seconds)
+    _field_check("max_retries", validation.whole_number, spec.max_retries)
+    _field_check("max_relaunches", validation.whole_number, spec.max_relaunches)
+    _field_check("retry_backoff_seconds", validation.number, spec.retry_backoff_seconds)
+    if spec.data is not None and not isinstance(spec.data, bytes):
+        _fail("data", f"must be bytes, got {type(spec.data).__name__}")
 
 
 def _check_command(command: object) -> None:
     if command is None or (isinstance(command, str) and command.strip()):
         return
-    if isinstance(command, list) and command and all(isinstance(a, str) for a in command):
+    if isinstance(command, (list, tuple)) and command and all(isinstance(a, str) for a in command):
         return
-    _fail("command", "a non-empty shell string or a non-empty list of strings")
+    _fail("command", f"a non-empty shell string or a non-empty list of strings, got {command!r}")
 
 
 def _check_ports(ports: object) -> None:
-    if isinstance(ports, bool):
-        _fail("ports", "a count or a list of names")
-    if isinstance(ports, int):
-        if ports < 0 or ports > 100:
-            _fail("ports", f"a count from 0 to 100, got {ports}")
+    if isinstance(ports, int) and not isinstance(ports, bool):
+        if not 0 <= ports <= MAX_PORTS:
+            _fail("ports", f"a count from 0 to {MAX_PORTS}, got {ports}")
         return
     names = list(ports) if isinstance(ports, list) else []
-    if not names or not all(
-        isinstance(n, str) and re.match(r"^[a-z][a-z0-9_]*$", n) for n in names
-    ):
-        _fail("ports", "a count or a list of lower-case names like ['http', 'admin']")
+    if not names or not all(isinstance(n, str) and _PORT_NAME.match(n) for n in names):
+        _fail("ports", f"a count or lower-case names like ['http', 'admin'], got {ports!r}")
     if len(set(names)) != len(names):
-        _fail("ports", "port names must be distinct")
+        _fail("ports", f"port names must be distinct, got {names!r}")
 
 
-_OPERATORS = {"UNIQUE", "CLUSTER", "GROUP_BY", "LIKE", "UNLIKE", "MAX_PER", "IS"}
+def _constraints(items: object) -> tuple[Constraint, ...]:
+    """Each constraint parsed by placement's own rules, so every error is raised here."""
+    if isinstance(items, (str, bytes)) or not isinstance(items, (list, tuple)):
+        raise TaskSpecError("constraints", f"a list of constraints, got {items!r}")
+    parsed = []
+    for index, item in enumerate(items):
+        try:
+            parsed.append(Constraint.parse(item))
+        except (TypeError, ValueError) as error:
+            _fail(f"constraints[{index}]", str(error))
+    return tuple(parsed)
 
 
-def _check_constraints(constraints: Sequence[Sequence[str]]) -> None:
-    for i, c in enumerate(constraints):
-        where = f"constraints[{i}]"
-        if (
-            not isinstance(c, list)
-            or not 2 <= len(c) <= 3
-            or not all(isinstance(p, str) for p in c)
-        ):
-            _fail(where, f"Marathon form [field, OPERATOR(, value)], got {c!r}")
-        if c[1] not in _OPERATORS:
-            _fail(where, f"unknown operator {c[1]!r}; one of {sorted(_OPERATORS)}")
-
-
-def _normalize(spec: TaskSpec) -> None:
-    """Turn builder objects into their plain (persistable) form: Marathon lists, JSON dicts."""
-    if spec.constraints:
-        plain = [list(getattr(c, "to_marathon", lambda c=c: c)()) for c in spec.constraints]
-        msgspec.structs.force_setattr(spec, "constraints", plain)
-    for name, kind in (
-        ("container", (DockerContainer, MesosContainer)),
-        ("health_check", HealthCheck),
+def _check_container(spec: TaskSpec) -> None:
+    if spec.container is not None and not isinstance(
+        spec.container, (DockerContainer, MesosContainer)
     ):
-        value = getattr(spec, name)
-        if value is not None and not isinstance(value, kind):
-            _fail(name, f"a {name.replace('_', ' ')} builder, got {type(value).__name__}")
-    if isinstance(spec.command, tuple):
-        msgspec.structs.force_setattr(spec, "command", list(spec.command))
+        kind = type(spec.container).__name__
+        _fail("container", f"a DockerContainer or MesosContainer, got {kind}")
+    if spec.health_check is not None and not isinstance(spec.health_check, HealthCheck):
+        _fail("health_check", f"a HealthCheck, got {type(spec.health_check).__name__}")
+    ports = len(spec.port_names)
+    needed = (
+        spec.container.host_ports_needed() if isinstance(spec.container, DockerContainer) else 0
+    )
+    if needed > ports:
+        _fail(
+            "ports",
+            f"the container maps {needed} host ports from the offer; ask for at least that many",
+        )
+    index = spec.health_check.port_index if spec.health_check else None
+    if index is not None and index >= ports:
+        _fail("health_check", f"port_index {index} but the task asks for {ports} ports")

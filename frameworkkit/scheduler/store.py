@@ -23,10 +23,15 @@ class TaskRecord(msgspec.Struct, kw_only=True):
     spec: dict[str, object]
     state: str
     attempts: int = 0
+    retries: int = 0  # attempts that failed on their own
+    relaunches: int = 0  # attempts lost to the cluster
     task_id: str | None = None  # the Mesos task id of the current attempt
     agent_id: str | None = None
+    hostname: str | None = None
+    executor_id: str | None = None
     not_before: float = 0.0  # wall-clock time before which a retry must not launch
     message: str | None = None
+    reason: str | None = None
 
 
 class FrameworkState(msgspec.Struct, kw_only=True):

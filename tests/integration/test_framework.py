@@ -56,10 +56,11 @@ def test_200_tasks_finish_exactly_once_and_the_framework_ends_suppressed(
     handles = fw.submit_many(
         TaskSpec(name=f"short-{i}", command="true", cpus=0.1, mem=16) for i in range(200)
     )
-    fw.run(timeout=180)
+    fw.run(timeout=180, teardown=False)  # kept registered, to look at what Mesos saw
     assert all(h.state is TaskState.TASK_FINISHED for h in handles)
     assert sorted(fw.finished.values()) == [1] * 200
     assert fw.failed == []
+    assert not any(h.relaunches for h in handles)  # none was lost to a registration timeout
     state = framework_state(mesos_cluster, fw.framework_id)
     finished = [t for t in state["completed_tasks"] if t["state"] == "TASK_FINISHED"]  # type: ignore[index,union-attr]
     assert len(finished) == 200
@@ -70,6 +71,10 @@ def test_200_tasks_finish_exactly_once_and_the_framework_ends_suppressed(
     assert metrics["roles/*/suppressed"] == 1
     # every offer was used or declined at once: none was left to time out
     assert metrics["offers/sent"] == metrics["offers/accepted"] + metrics["offers/declined"]
+    framework_id = fw.framework_id
+    fw.stop(teardown=True)  # after run() returned: connects just to end the framework
+    assert fw.framework_id is None
+    assert not any(f["id"] == framework_id for f in mesos_cluster.state()["frameworks"])
 
 
 def test_a_failing_task_is_retried_to_its_limit_and_a_killed_task_reports_killed(
@@ -113,7 +118,7 @@ def test_constraints_hold_on_real_offers_and_unplaced_tasks_say_why(
 
     class Unique(Recorder):
         def on_task_running(self, task: Task) -> None:
-            reasons.extend(self.unplaced.values())
+            reasons.extend(str(why) for why in self.unplaced.values())
 
     fw = Unique(mesos_cluster.url, state_dir=tmp_path, strategy="binpack")
     count = mesos_cluster.agents + 1

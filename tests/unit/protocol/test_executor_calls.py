@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from frameworkkit.protocol import executor_calls
-from frameworkkit.states import EXECUTOR_STATES
 from frameworkkit.protocol.codec import decode_executor_event, encode_call
+from frameworkkit.states import EXECUTOR_STATES
 from tests.unit.protocol import events_json as ev
 from tests.unit.protocol.proto_schema import ENUMS, check_message
 

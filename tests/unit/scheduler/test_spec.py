@@ -4,6 +4,7 @@ import msgspec
 import pytest
 
 from frameworkkit.containers import DockerContainer, HealthCheck, PortMapping
+from frameworkkit.placement import Constraint
 from frameworkkit.scheduler import TaskSpec, TaskSpecError
 from frameworkkit.scheduler.launch import task_info
 
@@ -30,6 +31,28 @@ from frameworkkit.scheduler.launch import task_info
         ({"kill_grace_seconds": -0.5}, "kill_grace_seconds"),
         ({"name": "-x"}, "name"),
         ({"role": "a/.b c"}, "role"),
+        ({"role": "-ops"}, "role"),
+        ({"role": "ops//batch"}, "role"),
+        ({"role": "ops/*"}, "role"),
+        ({"role": ""}, "role"),
+        ({"constraints": [["hostname", "MAX_PER", "x"]]}, "constraints[0]"),
+        ({"constraints": [["hostname", "UNIQUE"], ["rack", "LIKE", "("]]}, "constraints[1]"),
+        ({"constraints": [["@bogus", "UNIQUE"]]}, "constraints[0]"),
+        ({"constraints": [["hostname", "UNIQUE", "1"]]}, "constraints[0]"),
+        ({"constraints": [["rack", "GROUP_BY", "-1"]]}, "constraints[0]"),
+        ({"constraints": [["rack", "IS"]]}, "constraints[0]"),
+        ({"constraints": "hostname:UNIQUE"}, "constraints"),
+        ({"cpus": True}, "cpus"),
+        ({"mem": "512"}, "mem"),
+        ({"gpus": -1}, "gpus"),
+        ({"disk": float("inf")}, "disk"),
+        ({"ports": 101}, "ports"),
+        ({"ports": [8080]}, "ports"),
+        ({"ports": True}, "ports"),
+        ({"group": "a b"}, "group"),
+        ({"max_relaunches": -1}, "max_relaunches"),
+        ({"retry_backoff_seconds": -1}, "retry_backoff_seconds"),
+        ({"data": "text"}, "data"),
     ],
 )
 def test_invalid_fields_are_named(fields: dict[str, object], field: str) -> None:
@@ -39,24 +62,35 @@ def test_invalid_fields_are_named(fields: dict[str, object], field: str) -> None
     assert f"TaskSpec.{field}:" in str(error.value)
 
 
-class Unique:
-    def to_marathon(self) -> list[str]:
-        return ["hostname", "UNIQUE"]
-
-
-def test_builder_objects_become_plain_and_round_trip() -> None:
+def test_both_constraint_forms_are_parsed_once_and_round_trip_through_a_store() -> None:
     spec = TaskSpec(
         name="web",
         command=["python3", "-m", "http.server"],
         ports=["http"],
-        constraints=[Unique(), ["rack", "GROUP_BY", "2"]],  # type: ignore[list-item]
+        constraints=[Constraint("hostname", "UNIQUE"), ["rack", "LIKE", "r[0-9]+"]],
         data=b"\x00\x01",
     )
-    assert spec.constraints == [["hostname", "UNIQUE"], ["rack", "GROUP_BY", "2"]]
-    again = msgspec.json.decode(msgspec.json.encode(spec), type=TaskSpec)
+    assert spec.constraints == (
+        Constraint("hostname", "UNIQUE"),
+        Constraint("rack", "LIKE", "r[0-9]+"),
+    )
+    stored = msgspec.json.decode(msgspec.json.encode(spec.to_builtins()))
+    again = TaskSpec.from_builtins(stored)
     assert again == spec
+    assert again.constraints[1].accepts_value("r12")
     assert spec.port_names == ["http"]
     assert TaskSpec(name="n", command="x", ports=2).port_names == ["port0", "port1"]
+
+
+def test_ungrouped_tasks_count_with_those_of_the_same_constraints_only() -> None:
+    unique = [
+        TaskSpec(name=f"u{i}", command="x", constraints=[["hostname", "UNIQUE"]]) for i in range(2)
+    ]
+    plain = TaskSpec(name="p", command="x")
+    grouped = TaskSpec(name="g", command="x", group="web", constraints=[["hostname", "UNIQUE"]])
+    assert unique[0].counting_group == unique[1].counting_group
+    assert plain.counting_group != unique[0].counting_group
+    assert grouped.counting_group == "web"
 
 
 def test_container_ports_and_health_check_port_must_be_asked_for() -> None:
@@ -103,5 +137,4 @@ def test_task_info_fills_host_ports_env_and_health_check_port() -> None:
     assert info["health_check"]["http"]["port"] == 31006
     assert info["kill_policy"] == {"grace_period": {"nanoseconds": 2_000_000_000}}
     assert info["task_id"] == {"value": "w.1.1"} and info["agent_id"] == {"value": "agent-7"}
-    round_trip = msgspec.json.decode(msgspec.json.encode(spec), type=TaskSpec)
-    assert round_trip == spec
+    assert TaskSpec.from_builtins(spec.to_builtins()) == spec

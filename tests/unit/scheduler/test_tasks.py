@@ -1,55 +1,114 @@
-"""The task tracker's state machine: attempts, retries, duplicates, final states."""
+"""The task tracker's state machine: names as keys, attempts, retries, relaunches, final states."""
 
 import pytest
 
 from frameworkkit.scheduler import TaskSpec, TaskState
 from frameworkkit.scheduler.store import FrameworkState
-from frameworkkit.scheduler.tasks import TaskTracker
+from frameworkkit.scheduler.tasks import DuplicateTaskName, Task, TaskTracker
 
 
-def launched(tracker: TaskTracker, retries: int = 0) -> tuple[str, str]:
-    task = tracker.add(
-        TaskSpec(name="t", command="true", max_retries=retries, retry_backoff_seconds=0)
+def launched(tracker: TaskTracker, retries: int = 0, relaunches: int = 5) -> tuple[Task, str]:
+    task, new = tracker.add(
+        TaskSpec(
+            name="t",
+            command="true",
+            max_retries=retries,
+            max_relaunches=relaunches,
+            retry_backoff_seconds=0,
+        )
     )
-    return task.key, tracker.launching(task, "agent-1")
+    assert new
+    return task, tracker.start_attempt(task, "agent-1", "host-1")
 
 
 def test_finished_exactly_once_and_duplicates_ignored() -> None:
     tracker = TaskTracker()
-    key, task_id = launched(tracker)
-    assert not tracker.update(task_id, TaskState.TASK_RUNNING).duplicate  # type: ignore[union-attr]
+    task, task_id = launched(tracker)
+    assert task_id == "t.1" and task.hostname == "host-1"
+    running = tracker.update(task_id, TaskState.TASK_RUNNING)
+    assert running is not None and not running.duplicate
     final = tracker.update(task_id, TaskState.TASK_FINISHED)
     assert final is not None and final.final and not final.duplicate
     again = tracker.update(task_id, TaskState.TASK_FINISHED)
     assert again is not None and again.duplicate
-    assert tracker.get(key).done and tracker.idle()  # type: ignore[union-attr]
+    assert task.done and tracker.idle()
+
+
+def test_a_name_is_the_key_an_equal_spec_returns_the_task_and_another_spec_is_refused() -> None:
+    tracker = TaskTracker()
+    first, new = tracker.add(TaskSpec(name="part-1", command="true"))
+    again, new_again = tracker.add(TaskSpec(name="part-1", command="true"))
+    assert new and not new_again and again is first and len(tracker) == 1
+    with pytest.raises(DuplicateTaskName, match="'part-1'"):
+        tracker.add(TaskSpec(name="part-1", command="false"))
 
 
 def test_failure_retries_until_the_limit_with_fresh_task_ids() -> None:
     tracker = TaskTracker()
-    key, first = launched(tracker, retries=2)
-    task = tracker.get(key)
-    assert task is not None
+    task, first = launched(tracker, retries=2)
     ids = [first]
     for _ in range(2):
         step = tracker.update(ids[-1], TaskState.TASK_FAILED, message="exit 3")
-        assert step is not None and step.retry and task.state is TaskState.PENDING
-        ids.append(tracker.launching(task, "agent-2"))
+        assert step is not None and step.again and task.state is TaskState.PENDING
+        ids.append(tracker.start_attempt(task, "agent-2", None))
     last = tracker.update(ids[-1], TaskState.TASK_FAILED)
     assert last is not None and last.final and task.state is TaskState.TASK_FAILED
-    assert task.attempts == 3 and len(set(ids)) == 3
-    # a late update of an old attempt changes nothing
+    assert task.attempts == 3 and task.retries == 2 and len(set(ids)) == 3
+    # a late update of an old attempt changes nothing, and a running one is to be killed
     stale = tracker.update(ids[0], TaskState.TASK_RUNNING)
-    assert stale is not None and stale.duplicate and task.state is TaskState.TASK_FAILED
+    assert stale is not None and stale.duplicate and stale.superseded
+    assert task.state is TaskState.TASK_FAILED
 
 
-def test_kill_requested_is_not_retried() -> None:
+@pytest.mark.parametrize(
+    ("state", "reason"),
+    [
+        (TaskState.TASK_FAILED, "REASON_EXECUTOR_REGISTRATION_TIMEOUT"),
+        (TaskState.TASK_FAILED, "REASON_AGENT_REMOVED"),
+        (TaskState.TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED"),
+        (TaskState.TASK_FAILED, "REASON_EXECUTOR_TERMINATED"),  # before RUNNING
+        (TaskState.TASK_LOST, None),
+        (TaskState.TASK_DROPPED, None),
+        (TaskState.TASK_GONE, "REASON_AGENT_REMOVED"),
+        (TaskState.TASK_UNREACHABLE, "REASON_AGENT_UNREACHABLE"),
+        (TaskState.TASK_UNKNOWN, "REASON_RECONCILIATION"),
+    ],
+)
+def test_an_attempt_lost_to_the_cluster_is_relaunched_without_spending_a_retry(
+    state: TaskState, reason: str | None
+) -> None:
     tracker = TaskTracker()
-    key, task_id = launched(tracker, retries=5)
-    task = tracker.get(key)
-    assert task is not None
+    task, task_id = launched(tracker, retries=0)
+    tracker.update(task_id, TaskState.TASK_STAGING)
+    step = tracker.update(task_id, state, reason=reason)
+    assert step is not None and step.again, (state, reason)
+    assert task.state is TaskState.PENDING and task.retries == 0 and task.relaunches == 1
+    assert task.history[-1].reason == "RELAUNCH"
+
+
+def test_the_executor_dying_after_running_is_the_tasks_own_failure() -> None:
+    tracker = TaskTracker()
+    task, task_id = launched(tracker, retries=0)
+    tracker.update(task_id, TaskState.TASK_RUNNING)
+    step = tracker.update(task_id, TaskState.TASK_FAILED, reason="REASON_EXECUTOR_TERMINATED")
+    assert step is not None and step.final and task.state is TaskState.TASK_FAILED
+
+
+def test_relaunches_have_their_own_budget_and_an_exhausted_one_ends_lost() -> None:
+    tracker = TaskTracker()
+    task, task_id = launched(tracker, retries=3, relaunches=1)
+    assert tracker.update(task_id, TaskState.TASK_LOST).again  # type: ignore[union-attr]
+    second = tracker.start_attempt(task, "agent-2", None)
+    step = tracker.update(second, TaskState.TASK_UNKNOWN)
+    assert step is not None and step.final and task.state is TaskState.TASK_LOST
+    assert task.retries == 0
+
+
+def test_kill_requested_is_neither_retried_nor_relaunched() -> None:
+    tracker = TaskTracker()
+    task, task_id = launched(tracker, retries=5)
     task.kill_requested = True
-    step = tracker.update(task_id, TaskState.TASK_FAILED)
+    step = tracker.update(task_id, TaskState.TASK_LOST)
     assert step is not None and step.final
 
 
@@ -57,30 +116,47 @@ def test_a_launch_that_never_reached_mesos_goes_back_to_pending_without_costing_
     None
 ):
     tracker = TaskTracker()
-    key, task_id = launched(tracker, retries=0)
+    task, task_id = launched(tracker, retries=0, relaunches=0)
     step = tracker.update(task_id, TaskState.TASK_GONE, reason="REASON_RECONCILIATION")
-    task = tracker.get(key)
-    assert step is not None and step.retry
-    assert task is not None and task.state is TaskState.PENDING and task.attempts == 0
+    assert step is not None and step.again
+    assert task.state is TaskState.PENDING and task.attempts == 0
 
 
 def test_unknown_task_id_is_reported_as_none() -> None:
     assert TaskTracker().update("nope", TaskState.TASK_RUNNING) is None
 
 
-def test_launching_a_task_that_is_not_pending_is_refused() -> None:
+def test_starting_a_task_that_is_not_pending_is_refused() -> None:
     tracker = TaskTracker()
-    key, _ = launched(tracker)
+    task, _ = launched(tracker)
     with pytest.raises(RuntimeError, match="not pending"):
-        tracker.launching(tracker.get(key), "a")  # type: ignore[arg-type]
+        tracker.start_attempt(task, "a", None)
+
+
+def test_a_task_that_cannot_be_placed_ends_with_the_message() -> None:
+    tracker = TaskTracker()
+    task, _ = tracker.add(TaskSpec(name="bad", command="true"))
+    step = tracker.fail_pending(task, "placement raised ValueError: boom")
+    assert step.final and task.state is TaskState.TASK_ERROR
+    assert task.message == "placement raised ValueError: boom" and tracker.idle()
 
 
 def test_records_restore_the_same_task() -> None:
     tracker = TaskTracker()
-    key, task_id = launched(tracker, retries=1)
-    record = tracker.get(key).record()  # type: ignore[union-attr]
+    task, task_id = launched(tracker, retries=1)
+    tracker.update(task_id, TaskState.TASK_LOST)
+    record = task.record()
     restored = TaskTracker()
     restored.restore(record)
-    assert restored.by_task_id(task_id).key == key  # type: ignore[union-attr]
-    assert restored.get(key).state is TaskState.LAUNCHING  # type: ignore[union-attr]
+    again = restored.by_task_id(task_id)
+    assert again is not None and again.key == "t" and again.relaunches == 1
+    assert again.state is TaskState.PENDING and again.hostname == "host-1"
     assert FrameworkState(tasks=[record]).tasks[0].spec["name"] == "t"
+
+
+def test_what_is_unfinished_is_described_by_name() -> None:
+    tracker = TaskTracker()
+    for index in range(12):
+        tracker.add(TaskSpec(name=f"w-{index}", command="true"))
+    text = tracker.describe_unfinished(limit=2)
+    assert text.startswith("12 tasks not done: w-0 (PENDING); w-1 (PENDING) and 10 more")

@@ -1,0 +1,187 @@
+"""Offer handling: place ready tasks, launch them, answer every offer, suppress and revive.
+
+Every offer is answered at once: the offers of an agent that got tasks are accepted in one
+ACCEPT, the rest declined, with a short filter while work waits (a retry in its backoff too) and
+a long one when idle. With nothing left to launch, offers are suppressed; new work or a retry
+coming due revives them (at most once a second). Offers are never held, so a rescind needs no
+action.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from frameworkkit.placement import Unplaced
+from frameworkkit.protocol import calls
+from frameworkkit.protocol.messages import Offer
+from frameworkkit.scheduler.launch import task_info
+from frameworkkit.scheduler.matching import Launch, Matcher
+from frameworkkit.scheduler.metrics import FrameworkMetrics
+from frameworkkit.scheduler.packing import PackedExecutor
+from frameworkkit.scheduler.store import StateStore
+from frameworkkit.scheduler.subscription import SubscriptionLoop
+from frameworkkit.scheduler.tasks import Task, TaskTracker, Transition
+
+log = logging.getLogger("frameworkkit.scheduler")
+
+REVIVE_INTERVAL = 1.0
+"""Seconds between two REVIVE calls at the most."""
+EXPLAIN_INTERVAL = 10.0
+"""Seconds between two explanations of why one task fits nowhere."""
+
+
+class OfferHandler:
+    """Turns OFFERS events into launches and declines for one framework."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        tracker: TaskTracker,
+        store: StateStore,
+        link: SubscriptionLoop,
+        matcher: Matcher,
+        metrics: FrameworkMetrics,
+        decline_seconds: float,
+        unfit_decline_seconds: float,
+        on_broken: Callable[[Transition], None],
+    ) -> None:
+        self.name = name
+        self.tracker = tracker
+        self.store = store
+        self.link = link
+        self.matcher = matcher
+        self.metrics = metrics
+        self.decline_seconds = decline_seconds
+        self.unfit_decline_seconds = unfit_decline_seconds
+        self.suppressed = False
+        self._on_broken = on_broken
+        self._last_revive = 0.0
+        self._explained: dict[str, float] = {}  # task key -> when it was last explained
+        self._warned: set[str] = set()
+
+    @property
+    def executor(self) -> PackedExecutor | None:
+        return self.matcher.executor
+
+    async def handle(self, offers: list[Offer]) -> None:
+        """Place what is ready on ``offers``, launch it, decline the rest, suppress if done."""
+        self.metrics.offers_received.inc(len(offers))
+        ready = self.tracker.ready()
+        used: set[str] = set()
+        if ready:
+            result = self.matcher.match(ready, offers, self.tracker.active())
+            for key, message in result.broken.items():
+                self._on_broken(self.tracker.fail_pending(self._task(key), message))
+            self._note_unplaced(result.unplaced)
+            by_agent = result.by_agent()
+            for launches in by_agent.values():
+                used.update(launches[0].offer_ids)
+            await self._launch(by_agent, result.executor_resources)
+        unused = [o.id.value for o in offers if o.id.value not in used]
+        if unused:
+            refuse = self.unfit_decline_seconds if self.tracker.pending() else self.decline_seconds
+            self.metrics.offers_declined.inc(len(unused))
+            await self.link.call(
+                calls.decline(self.link.framework_id or "", unused, refuse_seconds=refuse)
+            )
+        if not self.tracker.pending() and not self.suppressed:
+            await self.suppress()
+
+    async def suppress(self) -> None:
+        await self.link.call(calls.suppress(self.link.framework_id or "", [self.matcher.role]))
+        self.suppressed = True
+        log.debug("%s: nothing pending; offers suppressed", self.name)
+
+    async def revive_if_needed(self, *, force: bool = False) -> None:
+        """REVIVE (clearing our decline filters) for ready work, at most once a second."""
+        if not self.link.subscribed or not self.tracker.ready():
+            return
+        now = time.monotonic()
+        if force or now - self._last_revive >= REVIVE_INTERVAL:
+            self._last_revive = now
+            self.suppressed = False
+            await self.link.call(calls.revive(self.link.framework_id or "", [self.matcher.role]))
+
+    def _note_unplaced(self, unplaced: dict[str, Unplaced]) -> None:
+        """Keep why each task was left out; at most every few seconds per task, explain it
+        against every agent offered lately, with a WARNING once if none of them could take it."""
+        now = time.monotonic()
+        for key, why in unplaced.items():
+            task = self._task(key)
+            if task.unplaced is not None and now - self._explained.get(key, 0.0) < EXPLAIN_INTERVAL:
+                continue
+            self._explained[key] = now
+            everywhere = self.matcher.explain(task)
+            task.unplaced = everywhere or why
+            if everywhere is not None and everywhere.agents and key not in self._warned:
+                self._warned.add(key)
+                log.warning("%s: %s", self.name, everywhere)
+
+    def _task(self, key: str) -> Task:
+        task = self.tracker.get(key)
+        assert task is not None, key
+        return task
+
+    async def _launch(
+        self, by_agent: dict[str, list[Launch]], executor_resources: dict[str, list[dict[str, Any]]]
+    ) -> None:
+        if not by_agent:
+            return
+        framework_id = self.link.framework_id or ""
+        accepts, records = [], []
+        for agent_id, launches in by_agent.items():
+            executor = self._executor_info(framework_id, executor_resources.get(agent_id))
+            infos = []
+            for launch in launches:
+                task = launch.task
+                task_id = self.tracker.start_attempt(task, agent_id, launch.agent.hostname)
+                task.executor_id = executor["executor_id"]["value"] if executor else task_id
+                infos.append(
+                    task_info(
+                        task.spec,
+                        task_id,
+                        agent_id,
+                        launch.resources,
+                        launch.ports,
+                        executor=executor,
+                    )
+                )
+                records.append(task.record())
+            more = bool(self.tracker.ready())
+            accepts.append(
+                calls.accept(
+                    framework_id,
+                    launches[0].offer_ids,
+                    [{"type": "LAUNCH", "launch": {"task_infos": infos}}],
+                    refuse_seconds=REVIVE_INTERVAL if more else self.decline_seconds,
+                )
+            )
+        self.store.put_tasks(records)  # durable before Mesos hears of them
+        self.metrics.tasks_launched.inc(len(records))
+        log.info("%s: launching %d tasks on %d agents", self.name, len(records), len(by_agent))
+        await asyncio.gather(*(self.link.call(call) for call in accepts))
+
+    def _executor_info(
+        self, framework_id: str, resources: list[dict[str, Any]] | None
+    ) -> dict[str, Any] | None:
+        """The packed executor's info for one agent (its share as that agent offered it)."""
+        executor = self.executor
+        if executor is None:
+            return None
+        if resources is None:  # never offered here since start: the unreserved default
+            resources = [
+                {
+                    "name": name,
+                    "type": "SCALAR",
+                    "scalar": {"value": amount},
+                    "role": "*",
+                    "allocation_info": {"role": self.matcher.role},
+                }
+                for name, amount in executor.scalars.items()
+            ]
+        return executor.executor_info(framework_id, resources)

@@ -1,0 +1,180 @@
+"""Status updates: the state machine step, the durable write, the hooks, the acknowledgement.
+
+For each UPDATE the tracker moves the task; a change worth keeping is written to the state store
+before anything else; the task's hooks then run (in order per task, by
+:mod:`frameworkkit.hooks`' rule), and only once they returned is the update acknowledged, so an
+update whose hooks never ran is resent by Mesos after a crash. An update for an attempt we do not
+know, or for an earlier attempt that still runs, kills that attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from frameworkkit.hooks import HookRunner
+from frameworkkit.protocol import calls
+from frameworkkit.protocol.messages import TaskStatus
+from frameworkkit.scheduler.metrics import FrameworkMetrics
+from frameworkkit.scheduler.store import StateStore
+from frameworkkit.scheduler.subscription import SubscriptionLoop
+from frameworkkit.scheduler.tasks import Task, TaskTracker, Transition
+from frameworkkit.states import TaskState
+from frameworkkit.transport import TransportError
+
+log = logging.getLogger("frameworkkit.scheduler")
+
+HookLookup = Callable[[str], Callable[..., Any] | None]
+"""Gives the user's hook of a name, or None when the framework does not override it."""
+
+
+class UpdateHandler:
+    """Applies UPDATE events for one framework."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        tracker: TaskTracker,
+        store: StateStore,
+        link: SubscriptionLoop,
+        hooks: HookRunner,
+        user_hook: HookLookup,
+        metrics: FrameworkMetrics,
+        on_again: Callable[[Task], None],
+        on_final: Callable[[Task], None],
+    ) -> None:
+        self.name = name
+        self.tracker = tracker
+        self.store = store
+        self.link = link
+        self.hooks = hooks
+        self.user_hook = user_hook
+        self.metrics = metrics
+        self.on_again = on_again
+        self.on_final = on_final
+        self.submitted_at: dict[str, float] = {}
+
+    async def handle(self, status: TaskStatus) -> None:
+        task_id = status.task_id.value
+        agent_id = status.agent_id.value if status.agent_id else None
+        try:
+            state = TaskState(status.state)
+        except ValueError:
+            log.warning("%s: update for %s has unknown state %r", self.name, task_id, status.state)
+            await self._acknowledge(status)
+            return
+        self.metrics.task_updates.labels(state.value).inc()
+        transition = self.tracker.update(
+            task_id,
+            state,
+            reason=status.reason,
+            message=status.message,
+            agent_id=agent_id,
+            executor_id=status.executor_id.value if status.executor_id else None,
+            healthy=status.healthy,
+        )
+        if transition is None or transition.superseded:
+            await self._kill_stray(status, state)
+        if transition is None or transition.duplicate:
+            await self._acknowledge(status)
+            return
+        if transition.again or transition.final or state is TaskState.TASK_RUNNING:
+            self.store.put_tasks([transition.task.record()])
+        self.deliver(transition, status)
+
+    def deliver(self, transition: Transition, status: TaskStatus | None = None) -> None:
+        """Run the hooks a transition calls for, after the task's earlier hooks; then
+        acknowledge ``status`` (if any), and tell the framework what follows."""
+        task = transition.task
+        if transition.again:
+            self.metrics.tasks_retried.inc()
+            log.info(
+                "%s: task %s attempt %d ended %s (%s); %s",
+                self.name,
+                task.name,
+                task.attempts,
+                transition.state.value,
+                task.message or task.reason,
+                "relaunching" if task.history[-1].reason == "RELAUNCH" else "retrying",
+            )
+            self.on_again(task)
+        if transition.final:
+            self.metrics.tasks_done.labels(task.state.value).inc()
+            self._log_final(task)
+            self.on_final(task)
+        self.hooks.schedule(task.key, self._run_hooks, transition, status)
+
+    async def _run_hooks(self, transition: Transition, status: TaskStatus | None) -> None:
+        task = transition.task
+        for name, args in self._hooks_for(transition, status):
+            hook = self.user_hook(name)
+            if hook is None:
+                continue
+            try:
+                await self.hooks.call(hook, *args)
+            except Exception:
+                log.exception("%s: hook %s raised for task %s", self.name, name, task.name)
+        if status is not None:
+            await self._acknowledge(status)
+
+    def _hooks_for(
+        self, transition: Transition, status: TaskStatus | None
+    ) -> list[tuple[str, tuple[Any, ...]]]:
+        task, state = transition.task, transition.state
+        hooks: list[tuple[str, tuple[Any, ...]]] = []
+        if status is not None:
+            hooks.append(("on_task_update", (task, status)))
+        if state is TaskState.TASK_RUNNING and transition.previous is not TaskState.TASK_RUNNING:
+            started = self.submitted_at.pop(task.key, None)
+            if started is not None:
+                self.metrics.time_to_running.observe(time.monotonic() - started)
+            hooks.append(("on_task_running", (task,)))
+        if transition.lost:
+            hooks.append(("on_task_lost", (task,)))
+        if transition.final:
+            final_hook = {
+                TaskState.TASK_FINISHED: "on_task_finished",
+                TaskState.TASK_KILLED: "on_task_killed",
+            }.get(task.state, "on_task_failed")
+            hooks.append((final_hook, (task,)))
+        return hooks
+
+    def _log_final(self, task: Task) -> None:
+        if task.state is TaskState.TASK_FINISHED:
+            log.info("%s: task %s finished", self.name, task.name)
+        elif task.state is TaskState.TASK_KILLED:
+            log.info("%s: task %s killed", self.name, task.name)
+        else:
+            log.warning(
+                "%s: task %s failed for good after %d attempts: %s %s",
+                self.name,
+                task.name,
+                task.attempts,
+                task.state.value,
+                task.message or task.reason or "",
+            )
+
+    async def _kill_stray(self, status: TaskStatus, state: TaskState) -> None:
+        """Kill an attempt that is not (or no longer) ours and still runs."""
+        if state.is_terminal or state is TaskState.TASK_UNKNOWN:
+            return
+        task_id = status.task_id.value
+        log.warning(
+            "%s: killing task %s, not a current attempt of this framework", self.name, task_id
+        )
+        agent_id = status.agent_id.value if status.agent_id else None
+        await self.link.call(calls.kill(self.link.framework_id or "", task_id, agent_id=agent_id))
+
+    async def _acknowledge(self, status: TaskStatus) -> None:
+        if status.uuid is None or status.agent_id is None:
+            return  # an update of the master's own (reconciliation) needs no answer
+        call = calls.acknowledge(
+            self.link.framework_id or "", status.agent_id.value, status.task_id.value, status.uuid
+        )
+        try:
+            await self.link.call(call)
+        except TransportError as exc:  # Mesos resends unacknowledged updates
+            log.warning("%s: acknowledging %s failed: %s", self.name, status.task_id.value, exc)
