@@ -7,6 +7,7 @@ import pytest
 from frameworkkit.placement import (
     Agent,
     Alignment,
+    BestFit,
     BinPack,
     Constraint,
     FirstFit,
@@ -220,10 +221,10 @@ def test_gpu_agents_are_kept_for_gpu_tasks() -> None:
         TaskRequest("cpu-only", cpus=1, mem=512),
         TaskRequest("trainer", cpus=1, mem=512, gpus=1),
     ]
-    result = place(tasks, offers)  # bin-packing alone would prefer the smaller gpu agent
+    result = place(tasks, offers, strategy=BestFit())  # best fit alone prefers the gpu agent
     assert result.assignments["cpu-only"].agent_id == "plain"
     assert result.assignments["trainer"].agent_id == "gpu"
-    anywhere = place(tasks[:1], offers, reserve_gpu_agents=False)
+    anywhere = place(tasks[:1], offers, strategy=BestFit(), reserve_gpu_agents=False)
     assert anywhere.assignments["cpu-only"].agent_id == "gpu"
     full = place(
         [TaskRequest("big", cpus=1, mem=8192 + 1)],
@@ -293,8 +294,10 @@ def test_locality_prefers_agents_holding_the_data() -> None:
         ),
     ]
     reader = TaskRequest("reader", cpus=1, locality=[Locality("datasets", ("sales",))])
-    assert place([reader], offers).assignments["reader"].agent_id == "b"
-    assert place([TaskRequest("plain", cpus=1)], offers).assignments["plain"].agent_id == "a"
+    best_fit = BestFit()  # on its own, it prefers the smaller agent "a"
+    assert place([reader], offers, strategy=best_fit).assignments["reader"].agent_id == "b"
+    plain = place([TaskRequest("plain", cpus=1)], offers, strategy=best_fit)
+    assert plain.assignments["plain"].agent_id == "a"
 
 
 def test_strategies_differ_as_described() -> None:
@@ -339,7 +342,7 @@ def test_consolidation_frees_an_agent() -> None:
     offers = [f.offer(f"a{n}", f.scalar("cpus", 10), f.scalar("mem", 10)) for n in range(4)]
     shapes = [(5, 1), (5, 1), (1, 5), (1, 5), (4, 4)]
     tasks = [TaskRequest(f"t{n}", cpus=c, mem=m) for n, (c, m) in enumerate(shapes)]
-    greedy = place(tasks, offers, strategy=BinPack(consolidate=False))
+    greedy = place(tasks, offers, strategy=BestFit())
     packed = place(tasks, offers)
     # Best fit puts both (5,1) on one agent and both (1,5) on another, leaving (4,4) a third;
     # the optimum is two agents: (5,1)+(1,5)+(4,4) and (5,1)+(1,5).
