@@ -287,7 +287,7 @@ class _Batch:
             if claim is None:
                 unplaced[plan.task.id] = Unplaced(plan.task, plan.reasons, len(self.pool))
                 continue
-            agent_offers = self.pool.agents[claim.agent]
+            agent_offers = self.pool.agent(claim.agent)
             assignments[plan.task.id] = Assignment(
                 task=plan.task,
                 agent=agent_offers.agent,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
 from frameworkkit.placement.agents import Agent
-from frameworkkit.placement.offers import OfferPool
+from frameworkkit.placement.offers import OfferPool, Slot
 from frameworkkit.placement.request import RunningTask, TaskRequest
 from frameworkkit.protocol import messages
 
@@ -93,16 +93,20 @@ class PlacementResult:
     assignments: Mapping[str, Assignment]
     unplaced: Mapping[str, Unplaced]
     pool: OfferPool = field(repr=False, compare=False)
+    _agents: Sequence[Slot] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_agents", self.pool.snapshot())
 
     @cached_property
     def unused_offer_ids(self) -> tuple[str, ...]:
-        """The offers of agents that got no task: decline them."""
+        """The offers of agents that got no task (as the pool was when placing): decline them."""
         used = {assignment.agent_id for assignment in self.assignments.values()}
         return tuple(
             offer_id
-            for agent_offers in self.pool.agents
-            if agent_offers.agent.agent_id not in used
-            for offer_id in agent_offers.offer_ids
+            for slot in self._agents
+            if slot.agent_id not in used
+            for offer_id in slot.offer_ids
         )
 
     def by_agent(self) -> dict[str, tuple[Assignment, ...]]:

@@ -386,3 +386,21 @@ def test_bad_arguments_fail_at_the_call() -> None:
         place([], [], running=["x"])  # type: ignore[list-item]
     with pytest.raises(ValueError, match=r"Weighted\.parts"):
         Weighted([])
+
+
+def test_cached_scores_follow_when_every_agent_changed() -> None:
+    offers = [
+        f.offer("a0", f.scalar("disk", 100), f.ports((31000, 31000))),
+        f.offer("a1", f.scalar("cpus", 2), f.scalar("mem", 1024), f.ports((31000, 31001))),
+    ]
+    tasks = [
+        TaskRequest("fixed", cpus=1, mem=512, ports=[31000]),
+        TaskRequest("disk", disk=100),
+        TaskRequest("any", cpus=1, mem=512, ports=1),  # the same shape as "fixed"
+    ]
+    result = place(tasks, offers, strategy=Spread())
+    assert {k: a.agent_id for k, a in result.assignments.items()} == {
+        "fixed": "a1",
+        "disk": "a0",
+        "any": "a1",
+    }

@@ -159,9 +159,35 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             ]
         )
     )
-    return Scenario(
-        OfferPool.from_offers(offers), tasks, running, strategy, draw(st.integers(0, 2**16))
-    )
+    return Scenario(draw(pools(offers)), tasks, running, strategy, draw(st.integers(0, 2**16)))
+
+
+@st.composite
+def pools(draw: st.DrawFn, offers: list[messages.Offer]) -> OfferPool:
+    """A pool holding ``offers``: built at once, or kept current through events (offers added
+    in several events, with offers that are rescinded again in between)."""
+    if draw(st.booleans()):
+        return OfferPool.from_offers(offers)
+    pool = OfferPool()
+    if draw(st.booleans()):  # arrays already cached when the events come
+        pool.totals("*")
+        pool.totals("web")
+        pool.field_codes("rack")
+    rest = list(offers)
+    serial = 0
+    while rest:
+        count = draw(st.integers(1, len(rest)))
+        event, rest = rest[:count], rest[count:]
+        decoys = []
+        for _ in range(draw(st.integers(0, 2))):
+            agent = draw(st.sampled_from([o.agent_id.value for o in offers] + ["z"]))
+            serial += 1
+            decoys.append(
+                f.basic_offer(agent, cpus=64, offer_id=f"decoy-{serial}", attributes={"rack": "r9"})
+            )
+        pool.add([*event, *decoys])
+        pool.remove([d.id.value for d in decoys])
+    return pool
 
 
 def run(s: Scenario) -> PlacementResult:
