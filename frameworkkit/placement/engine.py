@@ -24,7 +24,13 @@ from frameworkkit.placement._plan import Plan
 from frameworkkit.placement.offers import OfferPool
 from frameworkkit.placement.request import RunningTask, TaskRequest
 from frameworkkit.placement.resources import PORTS
-from frameworkkit.placement.result import Assignment, PlacementResult, Rejection, Unplaced
+from frameworkkit.placement.result import (
+    Assignment,
+    PlacementResult,
+    Rejection,
+    RejectionKind,
+    Unplaced,
+)
 from frameworkkit.placement.strategies import BinPack, Fitness
 from frameworkkit.protocol import messages
 
@@ -263,7 +269,10 @@ class _Batch:
         for column, amount in plan.shape.needs:
             name = self.capacity.columns[column]
             short = int(np.count_nonzero(free[column] < amount))
-            found.append(Rejection("ports" if name == PORTS else "resource", name, short))
+            unit = self.capacity.units[column]
+            largest = float(free[column].max()) / unit if len(self.pool) else 0.0
+            kind: RejectionKind = "ports" if name == PORTS else "resource"
+            found.append(Rejection(kind, name, short, float(amount / unit), largest))
         for spec in task.ports:
             if spec.port:
                 missing = sum(

@@ -129,11 +129,13 @@ def test_roles_see_only_their_resources() -> None:
         offers,
     )
     # Every offer is allocated to a named role, so a "*" task finds nothing.
-    assert result.unplaced["star"].rejections == (Rejection("resource", "cpus", 2),)
+    assert result.unplaced["star"].rejections == (Rejection("resource", "cpus", 2, 1.0, 0.0),)
     parent = result.assignments["parent"]
     assert parent.agent_id.endswith("-S11")
     assert [r.role for r in parent.resources] == ["analytics", "analytics"]
-    assert result.unplaced["too-big"].rejections == (Rejection("resource", "cpus", 2),)
+    (too_big,) = result.unplaced["too-big"].rejections
+    assert (too_big.name, too_big.agents, too_big.asked) == ("cpus", 2, 8.0)
+    assert too_big.largest is not None and too_big.largest < 8
 
 
 def test_revocable_only_when_allowed() -> None:
@@ -164,7 +166,9 @@ def test_disk_sources_and_volumes() -> None:
     assert path.scalar == messages.Scalar(value=3000.0) and path.disk == offers[0].resources[8].disk
     volume = by_name(result.assignments["db"].resources, "disk")
     assert volume == [offers[0].resources[9]]
-    assert result.unplaced["huge-mount"].rejections == (Rejection("resource", "disk(MOUNT)", 2),)
+    assert result.unplaced["huge-mount"].rejections == (
+        Rejection("resource", "disk(MOUNT)", 2, 30000.0, 0.0),
+    )
 
 
 def test_a_mount_disk_serves_one_task() -> None:
@@ -205,7 +209,7 @@ def test_ports_named_fixed_and_any() -> None:
     assert a.port("http") == 31000
     assert [p.port for p in b.ports] == [31002, 31004]
     assert result.unplaced["c"].rejections == (
-        Rejection("ports", "ports", 1),  # all five are taken by now
+        Rejection("ports", "ports", 1, 1.0, 0.0),  # all five are taken by now
         Rejection("ports", "port 9999", 1),
     )
     with pytest.raises(KeyError, match="admin"):
@@ -404,3 +408,18 @@ def test_cached_scores_follow_when_every_agent_changed() -> None:
         "disk": "a0",
         "any": "a1",
     }
+
+
+def test_reasons_carry_the_numbers() -> None:
+    offers = [f.basic_offer("a0", cpus=2), f.basic_offer("a1", cpus=4, mem=64)]
+    result = place([TaskRequest("crunch", cpus=100, mem=100)], offers)
+    cpus, mem = result.unplaced["crunch"].rejections
+    assert (cpus.asked, cpus.largest, cpus.agents) == (100.0, 4.0, 2)
+    assert (mem.asked, mem.largest, mem.agents) == (100.0, 8192.0, 1)
+    assert str(result.unplaced["crunch"]) == (
+        "task 'crunch' fits none of 2 agent(s): cpus: needs 100, the most free on an agent"
+        " is 4 (short on 2 agent(s)); mem: needs 100, the most free on an agent is 8192"
+        " (short on 1 agent(s))"
+    )
+    assert str(Rejection("ports", "port 80", 2)) == "port 80 is not free on 2 agent(s)"
+    assert str(Rejection("volume", "pg", 1)) == "volume pg is not free on 1 agent(s)"
