@@ -38,6 +38,7 @@ from frameworkkit.placement import (
     Fitness,
     OfferPool,
     PlacementResult,
+    RunningTask,
     Spread,
     TaskRequest,
     place,
@@ -323,10 +324,12 @@ def remaining_offers(pool: OfferPool, result: PlacementResult) -> list[messages.
 
 def in_batches(tasks: Sequence[TaskRequest], offers: list[messages.Offer], size: int) -> int:
     used: set[str] = set()
+    running: list[RunningTask] = []  # as a scheduler passes them: the agents in use count
     for start in range(0, len(tasks), size):
         pool = OfferPool.from_offers(offers)
-        result = place(tasks[start : start + size], pool)
+        result = place(tasks[start : start + size], pool, running=running)
         used |= {a.agent_id for a in result.assignments.values()}
+        running += [a.as_running() for a in result.assignments.values()]
         offers = remaining_offers(pool, result)
     return len(used)
 
