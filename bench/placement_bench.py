@@ -10,6 +10,11 @@ B2  Agents used by one batch divided by the lower bound max over resources of
     ceil(total demand / agent capacity), on an anti-correlated and a uniform workload, against
     first-fit decreasing, best-fit decreasing and Tetris-style dot-product packing.
 S   How the time of one batch grows with agents and with batch size.
+M   Mixed agents (8, 16 and 32 cpus), anti-correlated demand, hostname UNIQUE and ports:
+    agents used against the lower bound and tasks/s, counting the pool's work, for every
+    strategy and for a plain Python best-fit loop, first-fit decreasing, best-fit decreasing
+    and Tetris run in the same process; and the time to decode a 10,000-offer OFFERS event and
+    add it to a pool.
 """
 
 from __future__ import annotations
@@ -22,20 +27,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+import msgspec
 import numpy as np
 
 from frameworkkit.placement import (
     Alignment,
+    BestFit,
     BinPack,
     FirstFit,
     Fitness,
     OfferPool,
     PlacementResult,
+    RunningTask,
     Spread,
     TaskRequest,
     place,
 )
-from frameworkkit.protocol import messages
+from frameworkkit.protocol import decode_scheduler_event, messages
 
 # -- workloads -------------------------------------------------------------------------------
 
@@ -316,10 +324,12 @@ def remaining_offers(pool: OfferPool, result: PlacementResult) -> list[messages.
 
 def in_batches(tasks: Sequence[TaskRequest], offers: list[messages.Offer], size: int) -> int:
     used: set[str] = set()
+    running: list[RunningTask] = []  # as a scheduler passes them: the agents in use count
     for start in range(0, len(tasks), size):
         pool = OfferPool.from_offers(offers)
-        result = place(tasks[start : start + size], pool)
+        result = place(tasks[start : start + size], pool, running=running)
         used |= {a.agent_id for a in result.assignments.values()}
+        running += [a.as_running() for a in result.assignments.values()]
         offers = remaining_offers(pool, result)
     return len(used)
 
@@ -396,6 +406,217 @@ def run_scaling(
     )
 
 
+# -- M: mixed agents -------------------------------------------------------------------------
+
+
+def mixed_offers(count: int, seed: int = 0) -> list[messages.Offer]:
+    """Agents of 8, 16 or 32 cpus (4 GiB memory per cpu), 100 GiB disk, 1,001 ports."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.choice([8.0, 16.0, 32.0], size=count)
+    return [
+        agent_offer(i, float(c), float(c) * 4096.0, 102400.0, True) for i, c in enumerate(sizes)
+    ]
+
+
+def mixed_tasks(count: int, seed: int = 1) -> list[TaskRequest]:
+    """A third each: cpu-heavy (3-7 cpus, 1-4 GiB), memory-heavy (0.5-1.5 cpus, 12-28 GiB) and
+    small (0.1-1 cpus, 0.25-2 GiB); every tenth task in one of count/100 groups of ten with a
+    hostname UNIQUE constraint, every fifth (another one) asking for a port; 100 MB disk."""
+    rng = np.random.default_rng(seed)
+    kind = rng.integers(0, 3, count)
+    cpus = np.round(
+        rng.uniform([3.0, 0.5, 0.1], [7.0, 1.5, 1.0], (count, 3))[np.arange(count), kind], 2
+    )
+    mem = np.round(
+        rng.uniform([1024.0, 12288.0, 256.0], [4096.0, 28672.0, 2048.0], (count, 3))[
+            np.arange(count), kind
+        ]
+    )
+    groups = max(count // 100, 1)
+    return [
+        TaskRequest(
+            f"task-{i}",
+            cpus=float(cpus[i]),
+            mem=float(mem[i]),
+            disk=100.0,
+            ports=1 if i % 5 == 1 else 0,
+            group=f"svc-{i // 10 % groups}" if i % 10 == 0 else "default",
+            constraints=[["hostname", "UNIQUE"]] if i % 10 == 0 else [],
+        )
+        for i in range(count)
+    ]
+
+
+def mixed_bound(tasks: Sequence[TaskRequest], agents: Sequence[NaiveAgent]) -> int:
+    """The fewest agents that could hold the batch: per resource, the fewest of the largest
+    agents whose sum covers the demand; at least the largest UNIQUE group."""
+    needed = 0
+    for total, sizes in (
+        (sum(t.cpus for t in tasks), [a.cpus for a in agents]),
+        (sum(t.mem for t in tasks), [a.mem for a in agents]),
+    ):
+        largest_first = np.cumsum(np.sort(sizes)[::-1])
+        needed = max(needed, int(np.searchsorted(largest_first, total - 1e-6)) + 1)
+    unique: dict[str, int] = {}
+    for task in tasks:
+        if task.constraints:
+            unique[task.group] = unique.get(task.group, 0) + 1
+    return max(needed, *unique.values(), 1)
+
+
+def naive_mixed(tasks: Sequence[TaskRequest], agents: list[NaiveAgent]) -> set[int]:
+    """The plain loop: per task, scan every agent, skip those a UNIQUE constraint rules out, keep
+    the fitting one with the least spare cpus + memory. Returns the agents used."""
+    agents = [NaiveAgent(a.cpus, a.mem, a.disk, a.ports) for a in agents]
+    max_cpus = max(a.cpus for a in agents)
+    max_mem = max(a.mem for a in agents)
+    taken: dict[str, set[int]] = {}
+    used: set[int] = set()
+    for task in tasks:
+        ports = len(task.ports)
+        barred = taken.setdefault(task.group, set()) if task.constraints else set()
+        best, best_spare = -1, math.inf
+        for index, agent in enumerate(agents):
+            if (
+                agent.cpus >= task.cpus
+                and agent.mem >= task.mem
+                and agent.disk >= task.disk
+                and agent.ports >= ports
+                and index not in barred
+            ):
+                spare = (agent.cpus - task.cpus) / max_cpus + (agent.mem - task.mem) / max_mem
+                if spare < best_spare:
+                    best, best_spare = index, spare
+        if best >= 0:
+            chosen = agents[best]
+            chosen.cpus -= task.cpus
+            chosen.mem -= task.mem
+            chosen.disk -= task.disk
+            chosen.ports -= ports
+            barred.add(best)
+            used.add(best)
+    return used
+
+
+def classic_mixed(tasks: Sequence[TaskRequest], agents: Sequence[NaiveAgent], rule: str) -> int:
+    """FFD, BFD or Tetris over the agents in pool order as bins, largest task first (by its
+    larger share of the largest agent); an agent opens only when no open one fits. UNIQUE
+    respected. Returns the agents used."""
+    capacity = np.array([[a.cpus, a.mem, a.ports] for a in agents], dtype=np.float64)
+    scale = capacity.max(axis=0)
+    demand = np.array([[t.cpus, t.mem, len(t.ports)] for t in tasks], dtype=np.float64)
+    free = capacity.copy()
+    opened = np.zeros(len(agents), np.bool_)
+    barred: dict[str, set[int]] = {}
+    order = np.argsort(-(demand[:, :2] / scale[:2]).max(axis=1), kind="stable")
+    for i in order:
+        task = tasks[i]
+        group = barred.setdefault(task.group, set()) if task.constraints else set()
+        fits = np.all(free >= demand[i], axis=1)
+        fits[list(group)] = False
+        open_fits = np.flatnonzero(fits & opened)
+        if open_fits.size == 0:
+            target = int(np.flatnonzero(fits & ~opened)[0])
+        elif rule == "first":
+            target = int(open_fits[0])
+        elif rule == "best":
+            spare = ((free[open_fits] - demand[i]) / scale)[:, :2].sum(axis=1)
+            target = int(open_fits[np.argmin(spare)])
+        else:
+            alignment = (free[open_fits] / scale)[:, :2] @ (demand[i] / scale)[:2]
+            target = int(open_fits[np.argmax(alignment)])
+        opened[target] = True
+        free[target] -= demand[i]
+        group.add(target)
+    return int(opened.sum())
+
+
+def current_pool(offers: Sequence[messages.Offer]) -> OfferPool:
+    """A pool as a scheduler keeps it: its arrays known before the offers come in."""
+    pool = OfferPool()
+    pool.totals()
+    pool.field_codes("hostname")
+    pool.add(offers)
+    return pool
+
+
+def place_and_take(tasks: Sequence[TaskRequest], pool: OfferPool, strategy: Fitness) -> int:
+    """One batch as a scheduler runs it: place, then drop the offers the ACCEPTs use."""
+    result = place(tasks, pool, strategy=strategy)
+    pool.take(result)
+    return agents_used(result)
+
+
+def run_mixed(agent_count: int, task_count: int, repeats: int) -> None:
+    offers = mixed_offers(agent_count)
+    tasks = mixed_tasks(task_count)
+    naive = naive_agents(OfferPool.from_offers(offers))
+    bound = mixed_bound(tasks, naive)
+    start = time.perf_counter()
+    plain_used = len(naive_mixed(tasks, naive))
+    plain_rate = task_count / (time.perf_counter() - start)
+    rows: list[list[object]] = [
+        [
+            "plain Python best-fit loop (baseline)",
+            plain_used,
+            f"{plain_used / bound:.3f}",
+            f"{plain_rate:,.0f}",
+            "1x",
+        ],
+    ]
+    for name, rule in (("FFD", "first"), ("BFD", "best"), ("Tetris dot product", "dot")):
+        used = classic_mixed(tasks, naive, rule)
+        rows.append([f"{name} (baseline)", used, f"{used / bound:.3f}", "", ""])
+    strategies: list[tuple[str, Fitness]] = [
+        ("BinPack (default)", BinPack()),
+        ("BinPack(consolidate=False)", BinPack(consolidate=False)),
+        ("BestFit", BestFit()),
+        ("Alignment", Alignment()),
+        ("FirstFit", FirstFit()),
+        ("Spread", Spread()),
+    ]
+    for name, strategy in strategies:
+        best, used = math.inf, 0
+        for _ in range(repeats):
+            pool = current_pool(offers)
+            gc.collect()
+            began = time.perf_counter()
+            used = place_and_take(tasks, pool, strategy)
+            best = min(best, time.perf_counter() - began)
+        rate = task_count / best
+        rows.append(
+            [name, used, f"{used / bound:.3f}", f"{rate:,.0f}", f"{rate / plain_rate:.0f}x"]
+        )
+    table(
+        f"M   mixed agents: {task_count:,} tasks on {agent_count:,} agents of 8/16/32 cpus,"
+        f" anti-correlated, 10% hostname UNIQUE, 20% one port; lower bound {bound} agents;"
+        f" tasks/s of place + pool.take, best of {repeats}",
+        ["placer", "agents used", "/ bound", "tasks/s", "vs plain loop"],
+        rows,
+    )
+    frame = msgspec.json.encode({"type": "OFFERS", "offers": {"offers": offers}})
+    decode, add, rescind = math.inf, math.inf, math.inf
+    for _ in range(repeats):
+        pool = OfferPool()
+        pool.totals()
+        pool.field_codes("hostname")
+        gc.collect()
+        began = time.perf_counter()
+        event = decode_scheduler_event(frame)
+        decoded = time.perf_counter()
+        assert event.offers is not None
+        pool.add(event.offers.offers)
+        added = time.perf_counter()
+        pool.remove(offer.id.value for offer in event.offers.offers[::10])
+        rescind = min(rescind, time.perf_counter() - added)
+        decode, add = min(decode, decoded - began), min(add, added - decoded)
+    print(
+        f"    one OFFERS event of {agent_count:,} offers ({len(frame) / 1e6:.1f} MB): decode"
+        f" {decode * 1000:.0f} ms + pool.add {add * 1000:.0f} ms = {(decode + add) * 1000:.0f}"
+        f" ms; rescinding a tenth of them {rescind * 1000:.0f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a few seconds, for CI")
@@ -404,10 +625,12 @@ def main() -> None:
         run_b1([100, 1000], repeats=2)
         run_b2(200, seeds=[0], batch=50)
         run_scaling([100, 1000], [50], batch_agents=1000, repeats=2)
+        run_mixed(1000, 400, repeats=2)
     else:
         run_b1([100, 1000, 10000], repeats=9)
         run_b2(1000, seeds=[0, 1, 2, 3, 4], batch=200)
         run_scaling([100, 1000, 10000], [50, 800], batch_agents=10000, repeats=5)
+        run_mixed(10000, 1000, repeats=5)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from frameworkkit.placement.result import (
 )
 from frameworkkit.placement.strategies import (
     Alignment,
+    BestFit,
     BinPack,
     FirstFit,
     Fitness,
@@ -52,6 +53,7 @@ __all__ = [
     "Alignment",
     "AssignedPort",
     "Assignment",
+    "BestFit",
     "BinPack",
     "Constraint",
     "ConstraintLike",

@@ -160,7 +160,8 @@ class Capacity:
             shape.scores = self._scores(shape, everyone)
             shape.ranked = np.where(shape.fits, shape.scores - self.tie_break, -np.inf)
         elif shape.synced < len(self.changes):
-            changed = np.array(self.changes[shape.synced :], np.intp)
+            # Sorted and distinct: when every agent changed, arrays are read in pool order.
+            changed = np.unique(np.array(self.changes[shape.synced :], np.intp))
             fits = shape.fits[changed] = self._fits(shape, changed)
             scores = shape.scores[changed] = self._scores(shape, changed)
             shape.ranked[changed] = np.where(fits, scores - self.tie_break[changed], -np.inf)

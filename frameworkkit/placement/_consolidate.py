@@ -19,6 +19,19 @@ BoolArray = npt.NDArray[np.bool_]
 _EPSILON = 1e-9
 PATIENCE = 40
 """Rounds the search goes on without freeing an agent before it gives up."""
+LIGHT_SHARE = 8
+"""Swaps move tasks off the lightest 1/LIGHT_SHARE of the agents (at least two)."""
+
+
+def can_free(capacity: IntArray, free: IntArray, load_columns: BoolArray) -> bool:
+    """Whether the load on these agents (agents x resources: what each had, what it has left)
+    might fit on fewer of them: fewer of the largest would hold it in every resource."""
+    used = (capacity - free).sum(axis=0)
+    needed = 0
+    for column in np.flatnonzero(load_columns):
+        largest_first = np.cumsum(np.sort(capacity[:, column])[::-1])
+        needed = max(needed, int(np.searchsorted(largest_first, used[column])) + 1)
+    return needed < len(capacity)
 
 
 def consolidate(
@@ -104,18 +117,24 @@ def _swap(
     load: FloatArray,
     columns: list[int],
 ) -> bool:
-    """Swap a bigger task ``i`` into the agent of a smaller one ``j`` (and back) when it helps."""
+    """Swap a bigger task ``i`` on a light agent into the agent of a smaller one ``j`` (and
+    back) when it helps."""
     slack = free[where] + demand  # what each task's agent would have without that task
-    difference = size[:, None] - size[None, :]
-    ok = (difference > _EPSILON) & (where[:, None] != where[None, :])
+    task_load = load[where]
+    # Gains come from moving bigger tasks off light agents: only tasks on the lightest
+    # agents are tried as the bigger one of a pair.
+    busy = np.unique(where)
+    light = busy[np.argsort(load[busy], kind="stable")[: max(2, len(busy) // LIGHT_SHARE)]]
+    rows = np.flatnonzero(np.isin(where, light))
+    difference = size[rows, None] - size[None, :]
+    ok = (difference > _EPSILON) & (where[rows, None] != where[None, :])
     if not allowed.all():
         into = allowed[:, where]  # into[i, j]: task i may go where task j is
-        ok &= into & into.T
+        ok &= into[rows] & into.T[rows]
     for c in columns:
-        ok &= slack[None, :, c] >= demand[:, None, c]
-        ok &= slack[:, None, c] >= demand[None, :, c]
-    task_load = load[where]
-    gain = difference * (task_load[None, :] - task_load[:, None] + difference)
+        ok &= slack[None, :, c] >= demand[rows, None, c]
+        ok &= slack[rows, None, c] >= demand[None, :, c]
+    gain = difference * (task_load[None, :] - task_load[rows, None] + difference)
     gain[~ok] = 0.0
     candidates = np.flatnonzero(gain > _EPSILON)
     if not candidates.size:
@@ -129,7 +148,8 @@ def _swap(
     for flat in candidates[np.argsort(best, kind="stable")]:
         if len(touched) >= len(free) - 1:
             break
-        i, j = divmod(int(flat), count)
+        row, j = divmod(int(flat), count)
+        i = int(rows[row])
         a, b = int(where[i]), int(where[j])
         if a in touched or b in touched:
             continue
@@ -137,7 +157,7 @@ def _swap(
         change = demand[i] - demand[j]
         free[a] += change
         free[b] -= change
-        load[a] -= difference[i, j]
-        load[b] += difference[i, j]
+        load[a] -= difference[row, j]
+        load[b] += difference[row, j]
         where[i], where[j] = b, a
     return True

@@ -85,6 +85,14 @@ class Groups:
         allowed: BoolArray = constraint.value_mask(tracker.counts, tracker.first)[tracker.codes]
         return allowed
 
+    def allows(self, constraint: Constraint, group: str, agent: int) -> bool:
+        """Whether ``constraint`` lets one more task of ``group`` go to ``agent``."""
+        if not constraint.counting:
+            return bool(self._static_mask(constraint)[agent])
+        tracker = self._groups[group][constraint.field]
+        code = int(tracker.codes[agent])
+        return bool(constraint.value_mask(tracker.counts, tracker.first)[code])
+
     def _static_mask(self, constraint: Constraint) -> BoolArray:
         mask = self._static.get(constraint)
         if mask is None:

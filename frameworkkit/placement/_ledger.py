@@ -79,7 +79,7 @@ class Ledger:
 
     def entries(self, agent: int) -> Sequence[ResourceEntry | None]:
         slots = self._slots.get(agent)
-        return slots if slots is not None else self._pool.agents[agent].resources.entries
+        return slots if slots is not None else self._pool.agent(agent).resources.entries
 
     def port_free(self, agent: int, port: int, task: TaskRequest) -> bool:
         return any(

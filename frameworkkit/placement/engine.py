@@ -11,20 +11,26 @@ counted against the final state of the batch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from frameworkkit.placement._capacity import Capacity, Shape
-from frameworkkit.placement._consolidate import consolidate
+from frameworkkit.placement._capacity import Capacity
+from frameworkkit.placement._consolidate import can_free, consolidate
+from frameworkkit.placement._fill import Filler
 from frameworkkit.placement._groups import Groups
 from frameworkkit.placement._ledger import Claim, Ledger
-from frameworkkit.placement.constraints import Constraint
+from frameworkkit.placement._plan import Plan
 from frameworkkit.placement.offers import OfferPool
 from frameworkkit.placement.request import RunningTask, TaskRequest
 from frameworkkit.placement.resources import PORTS
-from frameworkkit.placement.result import Assignment, PlacementResult, Rejection, Unplaced
+from frameworkkit.placement.result import (
+    Assignment,
+    PlacementResult,
+    Rejection,
+    RejectionKind,
+    Unplaced,
+)
 from frameworkkit.placement.strategies import BinPack, Fitness
 from frameworkkit.protocol import messages
 
@@ -73,25 +79,6 @@ def place(
     return batch.run()
 
 
-@dataclass
-class _Plan:
-    """A task with what placement works out for it once."""
-
-    task: TaskRequest
-    shape: Shape
-    hard: list[Constraint]
-    soft: list[Constraint]
-    locality: FloatArray | None
-    movable: bool  # consolidation may move it
-    claim: Claim | None = None
-    reasons: tuple[Rejection, ...] = ()
-
-    @property
-    def plain(self) -> bool:
-        """Only resources decide where it may go."""
-        return not (self.hard or self.soft or self.locality is not None or self.task.volumes)
-
-
 class _Batch:
     def __init__(
         self,
@@ -117,7 +104,7 @@ class _Batch:
         self.groups = Groups(pool, tasks, running)
         self.plans = [self._plan(task) for task in tasks]
 
-    def _plan(self, task: TaskRequest) -> _Plan:
+    def _plan(self, task: TaskRequest) -> Plan:
         movable = not (
             self.groups.counted(task.group)
             or task.constraints
@@ -126,7 +113,7 @@ class _Batch:
             or any(spec.port for spec in task.ports)
             or (task.disk > 0 and task.disk_source != "ROOT")
         )
-        return _Plan(
+        return Plan(
             task=task,
             shape=self.capacity.shape(task),
             hard=[c for c in task.constraints if not c.soft],
@@ -139,7 +126,16 @@ class _Batch:
         order = list(self.plans)
         if self.strategy.largest_first:
             order.sort(key=lambda plan: -plan.shape.size)
-        failed = [plan for plan in order if not self._place(plan)]
+        if self.strategy.fills_agents:
+            picky = [plan for plan in order if not plan.fillable]
+            failed = [plan for plan in picky if not self._place(plan)]
+            filler = Filler(
+                self.capacity, self.groups, self.ledger, self._record, self.reserve_gpu_agents
+            )
+            left = filler.run([plan for plan in order if plan.fillable])
+            failed += [plan for plan in left if not self._place(plan)]
+        else:
+            failed = [plan for plan in order if not self._place(plan)]
         if self.strategy.consolidates:
             failed += self._consolidate()
         progress = True
@@ -153,7 +149,7 @@ class _Batch:
 
     # -- placing -------------------------------------------------------------------------------
 
-    def _ranked(self, plan: _Plan) -> FloatArray:
+    def _ranked(self, plan: Plan) -> FloatArray:
         """Per agent, the task's score less the tie-break; -inf where it cannot go."""
         fits, scores, ranked = self.capacity.sync(plan.shape)
         profile = plan.shape.profile
@@ -180,13 +176,13 @@ class _Batch:
             holders[agent] = self.ledger.has_volume(agent, volume_id, task)
         return holders
 
-    def _preference(self, plan: _Plan) -> FloatArray | None:
+    def _preference(self, plan: Plan) -> FloatArray | None:
         parts = [self.groups.mask(c, plan.task.group).astype(np.float64) for c in plan.soft]
         if plan.locality is not None:
             parts.append(plan.locality)
         return np.mean(parts, axis=0) if parts else None
 
-    def _place(self, plan: _Plan) -> bool:
+    def _place(self, plan: Plan) -> bool:
         if not len(self.pool):
             return False
         ranked = self._ranked(plan)
@@ -203,25 +199,25 @@ class _Batch:
         self._record(plan, claim)
         return True
 
-    def _record(self, plan: _Plan, claim: Claim) -> None:
+    def _record(self, plan: Plan, claim: Claim) -> None:
         plan.claim = claim
         self.groups.record(plan.task.group, claim.agent)
         self.capacity.refresh(claim.agent, placed=1)
 
     # -- consolidation -------------------------------------------------------------------------
 
-    def _consolidate(self) -> list[_Plan]:
+    def _consolidate(self) -> list[Plan]:
         """Move movable tasks to use fewer agents; returns tasks that could not be re-claimed."""
-        by_profile: dict[int, list[_Plan]] = {}
+        by_profile: dict[int, list[Plan]] = {}
         for plan in self.plans:
             if plan.movable and plan.claim is not None:
                 by_profile.setdefault(id(plan.shape.profile), []).append(plan)
-        lost: list[_Plan] = []
+        lost: list[Plan] = []
         for movers in by_profile.values():
             lost += self._consolidate_profile(movers)
         return lost
 
-    def _consolidate_profile(self, movers: list[_Plan]) -> list[_Plan]:
+    def _consolidate_profile(self, movers: list[Plan]) -> list[Plan]:
         profile = movers[0].shape.profile
         agents = np.array(sorted({p.claim.agent for p in self.plans if p.claim is not None}))
         if len(movers) < 2 or len(agents) < 2:
@@ -232,7 +228,7 @@ class _Batch:
         for row, plan in enumerate(movers):
             for column, amount in plan.shape.needs:
                 demand[row, column] = amount
-        where = np.array([position[_claim(plan).agent] for plan in movers])
+        where = np.array([position[plan.placed().agent] for plan in movers])
         allowed = np.ones((len(movers), len(agents)), np.bool_)
         for row, plan in enumerate(movers):
             if self.reserve_gpu_agents and plan.task.gpus == 0:
@@ -241,19 +237,21 @@ class _Batch:
         load_columns = np.array([name != PORTS for name in columns])
         weight = np.where(load_columns, 1.0 / (profile.scale * self.capacity.units), 0.0)
         free = profile.free[:, agents].T.copy()
+        if not can_free(profile.capacity[:, agents].T, free, weight > 0):
+            return []  # the batch's load needs every agent it uses
         result = consolidate(
             demand, free, where, allowed, weight, max_rounds=100 + len(movers) // 4
         )
         if len(np.unique(result)) >= len(np.unique(where)):
             return []  # no agent freed: keep the greedy placement
         moved = [(plan, int(agents[result[row]])) for row, plan in enumerate(movers)]
-        moved = [(plan, target) for plan, target in moved if _claim(plan).agent != target]
+        moved = [(plan, target) for plan, target in moved if plan.placed().agent != target]
         for plan, _ in moved:
-            claim = _claim(plan)
+            claim = plan.placed()
             self.ledger.release(claim)
             self.capacity.refresh(claim.agent, placed=-1)
             plan.claim = None
-        lost: list[_Plan] = []
+        lost: list[Plan] = []
         for plan, target in moved:
             taken = self.ledger.claim(target, plan.task)
             if taken is None:
@@ -264,14 +262,17 @@ class _Batch:
 
     # -- results -------------------------------------------------------------------------------
 
-    def _rejections(self, plan: _Plan) -> tuple[Rejection, ...]:
+    def _rejections(self, plan: Plan) -> tuple[Rejection, ...]:
         task = plan.task
         free = plan.shape.profile.free
         found: list[Rejection] = []
         for column, amount in plan.shape.needs:
             name = self.capacity.columns[column]
             short = int(np.count_nonzero(free[column] < amount))
-            found.append(Rejection("ports" if name == PORTS else "resource", name, short))
+            unit = self.capacity.units[column]
+            largest = float(free[column].max()) / unit if len(self.pool) else 0.0
+            kind: RejectionKind = "ports" if name == PORTS else "resource"
+            found.append(Rejection(kind, name, short, float(amount / unit), largest))
         for spec in task.ports:
             if spec.port:
                 missing = sum(
@@ -295,7 +296,7 @@ class _Batch:
             if claim is None:
                 unplaced[plan.task.id] = Unplaced(plan.task, plan.reasons, len(self.pool))
                 continue
-            agent_offers = self.pool.agents[claim.agent]
+            agent_offers = self.pool.agent(claim.agent)
             assignments[plan.task.id] = Assignment(
                 task=plan.task,
                 agent=agent_offers.agent,
@@ -304,9 +305,3 @@ class _Batch:
                 ports=claim.ports,
             )
         return PlacementResult(assignments, unplaced, self.pool)
-
-
-def _claim(plan: _Plan) -> Claim:
-    if plan.claim is None:
-        raise AssertionError(f"task {plan.task.id!r} is not placed")
-    return plan.claim

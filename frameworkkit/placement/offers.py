@@ -6,15 +6,26 @@ must carry all of them, so placement treats each agent's offers as one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from frameworkkit.placement.agents import Agent
-from frameworkkit.placement.resources import ResourceEntry, Resources, usable_totals
+from frameworkkit.placement.agents import HOSTNAME_FIELDS, Agent
+from frameworkkit.placement.resources import (
+    ResourceEntry,
+    Resources,
+    offered_totals,
+    usable_totals,
+)
 from frameworkkit.protocol import messages
+
+if TYPE_CHECKING:
+    from frameworkkit.placement.result import PlacementResult
 
 IntArray = npt.NDArray[np.int64]
 
@@ -58,87 +69,325 @@ def group_offers(offers: Iterable[messages.Offer]) -> tuple[AgentOffers, ...]:
     return tuple(AgentOffers.from_offers(agent_offers) for agent_offers in by_agent.values())
 
 
+class Slot:
+    """One agent of a pool: its offers, parsed into :class:`AgentOffers` when first needed."""
+
+    __slots__ = ("_built", "agent_id", "offers")
+
+    def __init__(
+        self,
+        agent_id: str,
+        offers: tuple[messages.Offer, ...],
+        built: AgentOffers | None = None,
+    ) -> None:
+        self.agent_id = agent_id
+        self.offers = offers
+        self._built = built
+
+    @property
+    def offer_ids(self) -> tuple[str, ...]:
+        if self._built is not None:
+            return self._built.offer_ids
+        return tuple(offer.id.value for offer in self.offers)
+
+    @property
+    def built(self) -> AgentOffers:
+        if self._built is None:
+            self._built = AgentOffers.from_offers(self.offers)
+        return self._built
+
+    def field_value(self, name: str) -> str | None:
+        if self._built is None and name in HOSTNAME_FIELDS:
+            return self.offers[0].hostname
+        return self.built.agent.field_value(name)
+
+    def totals(self, role: str, allow_revocable: bool) -> dict[str, int]:
+        if self._built is None:
+            offers = self.offers
+            resources = (
+                offers[0].resources
+                if len(offers) == 1
+                else [r for offer in offers for r in offer.resources]
+            )
+            fast = offered_totals(resources, role, allow_revocable)
+            if fast is not None:
+                return fast
+        return usable_totals(self.built.resources.entries, role, allow_revocable)
+
+
+class _Column:
+    """A growable int64 array over the pool's agents."""
+
+    def __init__(self, length: int) -> None:
+        self.data = np.zeros(max(length, 16), np.int64)
+
+
 class OfferPool:
     """The agents a batch is placed on, with per-agent totals kept as numpy columns.
 
-    Build one from the offers you hold (:meth:`from_offers`) and pass it to
-    :func:`~frameworkkit.placement.place`; reuse it while the offers stay the same, as it caches
-    the arrays placement computes from them. Placing never changes a pool.
+    Keep one pool for the life of a subscription and keep it current: :meth:`add` the offers of
+    each OFFERS event, :meth:`remove` offers rescinded or declined, and :meth:`take` the offers
+    a placement's ACCEPTs used. Each change updates only the agents it touches, so the arrays
+    placement reads stay ready. (:meth:`from_offers` builds one from scratch.) Offers are parsed
+    in full only for the agents a placement uses. Placing never changes a pool.
     """
 
-    def __init__(self, agents: Iterable[AgentOffers]) -> None:
-        self._agents = tuple(agents)
-        seen: set[str] = set()
-        for index, agent_offers in enumerate(self._agents):
+    def __init__(self, agents: Iterable[AgentOffers] = ()) -> None:
+        self._slots: list[Slot] = []
+        self._shared = False  # a result holds the current list: copy before changing it
+        self._positions: dict[str, int] = {}
+        self._offer_agents: dict[str, str] = {}
+        self._totals: dict[tuple[str, bool], dict[str, _Column]] = {}
+        self._fields: dict[str, tuple[_Column, dict[str, int]]] = {}
+        self._volumes: dict[str, tuple[int, ...]] | None = None
+        self._agents: tuple[AgentOffers, ...] | None = None
+        for index, agent_offers in enumerate(agents):
             if not isinstance(agent_offers, AgentOffers):
                 raise TypeError(f"agents[{index}] must be AgentOffers, got {agent_offers!r}")
             agent_id = agent_offers.agent.agent_id
-            if agent_id in seen:
+            if agent_id in self._positions:
                 raise ValueError(f"agents[{index}]: agent {agent_id!r} appears twice")
-            seen.add(agent_id)
-        self._totals: dict[tuple[str, bool], Mapping[str, IntArray]] = {}
-        self._fields: dict[str, tuple[npt.NDArray[np.int32], tuple[str, ...]]] = {}
-        self._volumes: dict[str, tuple[int, ...]] | None = None
-        self._positions: dict[str, int] | None = None
+            self._put(Slot(agent_id, (), agent_offers))
 
     @classmethod
     def from_offers(cls, offers: Iterable[messages.Offer]) -> OfferPool:
-        return cls(group_offers(offers))
+        pool = cls()
+        pool.add(offers)
+        return pool
+
+    # -- keeping it current ------------------------------------------------------------------
+
+    def add(self, offers: Iterable[messages.Offer]) -> None:
+        """Add offers (an OFFERS event's); an agent's new offers join those it has here.
+
+        Raises ValueError for an offer id the pool already holds. The garbage collector is
+        paused meanwhile: everything added lives on, and collecting a heap full of decoded
+        offers while adding thousands would cost more than the adding.
+        """
+        with _collector_paused():
+            self._add(offers)
+
+    def _add(self, offers: Iterable[messages.Offer]) -> None:
+        by_agent: dict[str, list[messages.Offer]] = {}
+        known = self._offer_agents
+        for offer in offers:
+            offer_id = offer.id.value
+            if offer_id in known:
+                raise ValueError(f"offers: offer {offer_id!r} is already in the pool")
+            agent_id = offer.agent_id.value
+            known[offer_id] = agent_id
+            group = by_agent.get(agent_id)
+            if group is None:
+                by_agent[agent_id] = [offer]
+            else:
+                group.append(offer)
+        fresh: list[Slot] = []
+        for agent_id, new in by_agent.items():
+            position = self._positions.get(agent_id)
+            if position is None:
+                fresh.append(Slot(agent_id, tuple(new)))
+            else:
+                self._replace(position, (*self._slot_offers(position), *new))
+        self._extend(fresh)
+
+    def remove(self, offer_ids: Iterable[str]) -> None:
+        """Drop offers (rescinded, declined or accepted); ids the pool lacks are ignored."""
+        gone: dict[str, set[str]] = {}
+        for offer_id in offer_ids:
+            agent_id = self._offer_agents.pop(offer_id, None)
+            if agent_id is not None:
+                gone.setdefault(agent_id, set()).add(offer_id)
+        for agent_id, ids in gone.items():
+            position = self._positions[agent_id]
+            kept = tuple(o for o in self._slot_offers(position) if o.id.value not in ids)
+            if kept:
+                self._replace(position, kept)
+            else:
+                self._drop(position)
+
+    def take(self, result: PlacementResult) -> None:
+        """Drop the offers a placement's assignments use: ACCEPT consumes them (what is left
+        on those agents comes back in new offers)."""
+        self.remove(
+            offer_id
+            for assignment in result.assignments.values()
+            for offer_id in assignment.offer_ids
+        )
+
+    def _slot_offers(self, position: int) -> tuple[messages.Offer, ...]:
+        slot = self._slots[position]
+        if slot.offers or not slot.offer_ids:
+            return slot.offers
+        raise ValueError(
+            f"agent {slot.agent_id!r} was given as AgentOffers: build the pool from offers"
+            " (OfferPool.from_offers) to add or remove its offers"
+        )
+
+    def _writable(self) -> list[Slot]:
+        if self._shared:
+            self._slots = list(self._slots)
+            self._shared = False
+        self._agents = None
+        self._volumes = None
+        return self._slots
+
+    def _put(self, slot: Slot) -> None:
+        for offer_id in slot.offer_ids:
+            self._offer_agents[offer_id] = slot.agent_id
+        self._extend([slot])
+
+    def _extend(self, fresh: list[Slot]) -> None:
+        """Append new agents, writing their totals and field codes in one go."""
+        if not fresh:
+            return
+        slots = self._writable()
+        start = len(slots)
+        slots.extend(fresh)
+        stop = len(slots)
+        for position, slot in enumerate(fresh, start):
+            self._positions[slot.agent_id] = position
+        for key, columns in self._totals.items():
+            rows = [slot.totals(*key) for slot in fresh]
+            for name in {name for row in rows for name in row}:
+                column = columns.get(name)
+                if column is None:
+                    column = columns[name] = _Column(stop)
+                self._grow(column, stop - 1)
+                column.data[start:stop] = [row.get(name, 0) for row in rows]
+        for name, (codes, values) in self._fields.items():
+            self._grow(codes, stop - 1)
+            codes.data[start:stop] = [_code(slot.field_value(name), values) for slot in fresh]
+
+    def _replace(self, position: int, offers: tuple[messages.Offer, ...]) -> None:
+        slot = Slot(self._slots[position].agent_id, offers)
+        self._writable()[position] = slot
+        for key, columns in self._totals.items():
+            for column in columns.values():
+                column.data[position] = 0
+            self._write_totals(key, columns, position)
+        for name, (codes, values) in self._fields.items():
+            codes.data[position] = _code(slot.field_value(name), values)
+
+    def _drop(self, position: int) -> None:
+        """Remove the agent at ``position``; the last agent moves into its place."""
+        slots = self._writable()
+        last = len(slots) - 1
+        del self._positions[slots[position].agent_id]
+        if position != last:
+            moved = slots[last]
+            slots[position] = moved
+            self._positions[moved.agent_id] = position
+            for columns in self._totals.values():
+                for column in columns.values():
+                    column.data[position] = column.data[last]
+            for codes, _ in self._fields.values():
+                codes.data[position] = codes.data[last]
+        slots.pop()
+        for columns in self._totals.values():
+            for column in columns.values():
+                column.data[last] = 0
+
+    def _write_totals(self, key: tuple[str, bool], columns: dict[str, _Column], at: int) -> None:
+        for name, units in self._slots[at].totals(*key).items():
+            column = columns.get(name)
+            if column is None:
+                column = columns[name] = _Column(len(self._slots))
+            self._grow(column, at)
+            column.data[at] = units
+
+    @staticmethod
+    def _grow(column: _Column, position: int) -> None:
+        if position >= len(column.data):
+            grown = np.zeros(max(2 * len(column.data), position + 1), np.int64)
+            grown[: len(column.data)] = column.data
+            column.data = grown
+
+    # -- reading -------------------------------------------------------------------------------
 
     @property
     def agents(self) -> tuple[AgentOffers, ...]:
+        """Every agent's offers, merged, in pool order (parses them all: prefer :meth:`agent`)."""
+        if self._agents is None:
+            self._agents = tuple(slot.built for slot in self._slots)
         return self._agents
 
+    def agent(self, position: int) -> AgentOffers:
+        """The agent at ``position`` with its offers merged."""
+        return self._slots[position].built
+
+    def snapshot(self) -> Sequence[Slot]:
+        """The agents as they are now; later changes to the pool do not show in it."""
+        self._shared = True
+        return self._slots
+
     def __len__(self) -> int:
-        return len(self._agents)
+        return len(self._slots)
+
+    def __repr__(self) -> str:
+        agents = ", ".join(f"{slot.agent_id}: {list(slot.offer_ids)}" for slot in self._slots)
+        return f"OfferPool({{{agents}}})"
 
     def position(self, agent_id: str) -> int | None:
-        """Where the agent is in :attr:`agents`; None if the pool has no offer from it."""
-        if self._positions is None:
-            self._positions = {a.agent.agent_id: i for i, a in enumerate(self._agents)}
+        """Where the agent is in pool order; None if the pool has no offer from it."""
         return self._positions.get(agent_id)
 
     def totals(self, role: str = "*", allow_revocable: bool = False) -> Mapping[str, IntArray]:
         """Per name, what a task in ``role`` could take on each agent (pool order).
 
-        Names and units as in :func:`~frameworkkit.placement.resources.usable_totals`.
+        Names and units as in :func:`~frameworkkit.placement.resources.usable_totals`. The
+        arrays are views the pool updates as it changes: copy them to keep them.
         """
         key = (role, allow_revocable)
-        cached = self._totals.get(key)
-        if cached is None:
-            rows = [
-                usable_totals(agent.resources.entries, role, allow_revocable)
-                for agent in self._agents
-            ]
-            names = sorted({name for row in rows for name in row})
-            cached = {
-                name: np.fromiter((row.get(name, 0) for row in rows), np.int64, len(rows))
-                for name in names
-            }
-            self._totals[key] = cached
-        return cached
+        columns = self._totals.get(key)
+        if columns is None:
+            columns = self._totals[key] = {}
+            for position in range(len(self._slots)):
+                self._write_totals(key, columns, position)
+        count = len(self._slots)
+        return {name: columns[name].data[:count] for name in sorted(columns)}
 
-    def field_codes(self, name: str) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
-        """A constraint field's value per agent, as a code into the distinct values (-1: none)."""
+    def field_codes(self, name: str) -> tuple[npt.NDArray[np.int64], tuple[str, ...]]:
+        """A constraint field's value per agent, as a code into the distinct values (-1: none).
+
+        Values once seen keep their code while the pool lives."""
         cached = self._fields.get(name)
         if cached is None:
             values: dict[str, int] = {}
-            codes = np.full(len(self._agents), -1, np.int32)
-            for index, agent_offers in enumerate(self._agents):
-                value = agent_offers.agent.field_value(name)
-                if value is not None:
-                    codes[index] = values.setdefault(value, len(values))
-            cached = (codes, tuple(values))
-            self._fields[name] = cached
-        return cached
+            codes = _Column(len(self._slots))
+            for position, slot in enumerate(self._slots):
+                codes.data[position] = _code(slot.field_value(name), values)
+            cached = self._fields[name] = (codes, values)
+        codes, values = cached
+        return codes.data[: len(self._slots)], tuple(values)
 
     def volume_agents(self, volume_id: str) -> tuple[int, ...]:
         """Positions of the agents offering persistent volume ``volume_id``."""
         if self._volumes is None:
             volumes: dict[str, list[int]] = {}
-            for index, agent_offers in enumerate(self._agents):
-                for entry in agent_offers.resources:
-                    if entry.traits.volume_id is not None:
-                        volumes.setdefault(entry.traits.volume_id, []).append(index)
-            self._volumes = {key: tuple(value) for key, value in volumes.items()}
+            for position, slot in enumerate(self._slots):
+                offered = (
+                    (r for offer in slot.offers for r in offer.resources)
+                    if slot.offers
+                    else (entry.traits.message for entry in slot.built.resources)
+                )
+                for resource in offered:
+                    persistence = resource.disk.persistence if resource.disk else None
+                    if persistence is not None:
+                        volumes.setdefault(persistence.id, []).append(position)
+            self._volumes = {key: tuple(dict.fromkeys(value)) for key, value in volumes.items()}
         return self._volumes.get(volume_id, ())
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _code(value: str | None, values: dict[str, int]) -> int:
+    return -1 if value is None else values.setdefault(value, len(values))

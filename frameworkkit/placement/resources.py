@@ -447,3 +447,48 @@ def usable_totals(
     if path_sources:
         totals[PATH_DISK] = max(path_sources.values())
     return totals
+
+
+def offered_totals(
+    resources: Iterable[messages.Resource], role: str, allow_revocable: bool
+) -> dict[str, int] | None:
+    """:func:`usable_totals` read straight from offered messages when every one is plain
+    (unreserved scalars and ranges without disk, revocable, shared or provider info), without
+    parsing entries; None when one is not, for the caller to parse them."""
+    del allow_revocable  # plain resources are never revocable
+    totals: dict[str, int] = {}
+    ports: list[tuple[int, int]] = []
+    for resource in resources:
+        if (
+            resource.reservations
+            or resource.reservation is not None
+            or resource.disk is not None
+            or resource.revocable is not None
+            or resource.shared is not None
+            or resource.provider_id is not None
+            or (resource.role is not None and resource.role != "*")
+        ):
+            return None
+        allocation = resource.allocation_info
+        usable = allocation is None or allocation.role == role
+        kind = resource.type
+        if kind == "SCALAR":
+            scalar = resource.scalar
+            if scalar is None:
+                return None
+            if usable:
+                name = resource.name
+                totals[name] = totals.get(name, 0) + round(scalar.value * UNITS_PER_SCALAR)
+        elif kind == "RANGES":
+            if resource.ranges is None:
+                return None
+            if usable and resource.name == PORTS:
+                ports += [(r.begin, r.end) for r in resource.ranges.range]
+        elif kind != "SET":
+            return None
+    if ports:
+        begin, end = ports[0]
+        count = end - begin + 1 if len(ports) == 1 else _ranges.size(_ranges.normalize(ports))
+        if count > 0:
+            totals[PORTS] = count
+    return {name: units for name, units in totals.items() if units}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
 from frameworkkit.placement.agents import Agent
-from frameworkkit.placement.offers import OfferPool
+from frameworkkit.placement.offers import OfferPool, Slot
 from frameworkkit.placement.request import RunningTask, TaskRequest
 from frameworkkit.protocol import messages
 
@@ -57,23 +57,41 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Rejection:
-    """One check a task failed, and on how many agents: a resource (``name`` is the resource
-    name, e.g. ``cpus`` or ``disk(MOUNT)``), ``ports`` (the count, or ``port 8080``), a
-    ``volume`` or a ``constraint`` (``name`` is e.g. ``hostname:UNIQUE``)."""
+    """One check a task failed, and on how many agents (``agents``).
+
+    ``kind`` is ``resource`` (``name`` is the resource, e.g. ``cpus`` or ``disk(MOUNT)``),
+    ``ports`` (``name`` is ``ports`` for a count of ports, or e.g. ``port 8080``), ``volume``
+    (a persistence id) or ``constraint`` (``name`` is e.g. ``hostname:UNIQUE``). For a
+    resource or a count of ports, ``asked`` is what the task needs (``mem`` and ``disk`` in
+    MB) and ``largest`` the most any agent considered had free once the batch was placed;
+    both are None for the other kinds.
+    """
 
     kind: RejectionKind
     name: str
     agents: int
+    asked: float | None = None
+    largest: float | None = None
 
     def __str__(self) -> str:
-        verb = "rejects" if self.kind == "constraint" else "is short on"
-        return f"{self.kind} {self.name} {verb} {self.agents} agent(s)"
+        if self.asked is not None and self.largest is not None:
+            return (
+                f"{self.name}: needs {self.asked:g}, the most free on an agent is"
+                f" {self.largest:g} (short on {self.agents} agent(s))"
+            )
+        if self.kind == "constraint":
+            return f"constraint {self.name} rejects {self.agents} agent(s)"
+        if self.kind == "volume":
+            return f"volume {self.name} is not free on {self.agents} agent(s)"
+        return f"{self.name} is not free on {self.agents} agent(s)"
 
 
 @dataclass(frozen=True)
 class Unplaced:
     """A task that fits nowhere. Each agent fails at least one of ``rejections``; each
-    rejection counts the agents that fail that check (an agent may fail several)."""
+    rejection counts the agents that fail that check (an agent may fail several). ``str()``
+    reads e.g. ``task 'crunch-7' fits none of 12 agent(s): cpus: needs 100, the most free on
+    an agent is 32 (short on 12 agent(s))``."""
 
     task: TaskRequest
     rejections: tuple[Rejection, ...]
@@ -93,16 +111,20 @@ class PlacementResult:
     assignments: Mapping[str, Assignment]
     unplaced: Mapping[str, Unplaced]
     pool: OfferPool = field(repr=False, compare=False)
+    _agents: Sequence[Slot] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_agents", self.pool.snapshot())
 
     @cached_property
     def unused_offer_ids(self) -> tuple[str, ...]:
-        """The offers of agents that got no task: decline them."""
+        """The offers of agents that got no task (as the pool was when placing): decline them."""
         used = {assignment.agent_id for assignment in self.assignments.values()}
         return tuple(
             offer_id
-            for agent_offers in self.pool.agents
-            if agent_offers.agent.agent_id not in used
-            for offer_id in agent_offers.offer_ids
+            for slot in self._agents
+            if slot.agent_id not in used
+            for offer_id in slot.offer_ids
         )
 
     def by_agent(self) -> dict[str, tuple[Assignment, ...]]:

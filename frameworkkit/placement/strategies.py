@@ -108,6 +108,12 @@ class Fitness(ABC):
         return False
 
     @property
+    def fills_agents(self) -> bool:
+        """Whether the batch is placed agent by agent (largest and busiest agents filled first)
+        before the task-by-task pass: packing does better that way."""
+        return False
+
+    @property
     def consolidates(self) -> bool:
         """Whether, after placing the batch, tasks move to free as many agents as possible."""
         return False
@@ -123,15 +129,46 @@ def _mean(rows: FloatArray) -> FloatArray:
 
 @dataclass(frozen=True)
 class BinPack(Fitness):
-    """Best fit: prefer the agent the task leaves with the least spare resources.
+    """Pack the batch on as few agents as possible (the default).
 
-    Places the largest tasks first and then consolidates: moves tasks between the agents the
-    batch uses (local search that concentrates load) so as few agents as possible are used.
-    Only tasks without counting constraints, soft constraints, locality, fixed ports, volumes or
-    PATH/MOUNT disks move. ``consolidate=False`` keeps the greedy result.
+    Fills agents one at a time: agents already running tasks first, then the largest, each
+    with the tasks whose demand best matches the room it has left, the resource the batch needs
+    most weighing most (see :mod:`~frameworkkit.placement._fill`). Tasks with soft constraints,
+    locality or volumes, and those filling leaves over, are placed one by one, preferring agents
+    in use (best fit relative to each agent's size), else the largest agent. Then, if the load
+    might fit on fewer agents, it consolidates: moves tasks between the agents the batch uses
+    (a local search that concentrates load) and keeps the result only if an agent is freed.
+    Only tasks without counting constraints, soft constraints, locality, fixed ports, volumes
+    or PATH/MOUNT disks move. ``consolidate=False`` skips that step.
     """
 
     consolidate: bool = True
+
+    def score(self, view: FitView) -> FloatArray:
+        capacity = view.capacity
+        inverse = np.divide(1.0, capacity, out=np.zeros_like(capacity), where=capacity > 0)
+        tight = 1.0 - _mean((view.free - view.demand[:, None]) * inverse)
+        size = _mean(capacity / view.scale[:, None])
+        return np.asarray(np.where(view.occupied, 0.5 + 0.5 * tight, 0.5 * size), dtype=np.float64)
+
+    @property
+    def largest_first(self) -> bool:
+        return True
+
+    @property
+    def fills_agents(self) -> bool:
+        return True
+
+    @property
+    def consolidates(self) -> bool:
+        return self.consolidate
+
+
+@dataclass(frozen=True)
+class BestFit(Fitness):
+    """Classic best fit: each task, largest first, goes to the agent it leaves with the least
+    spare resources (relative to the largest agent, averaged over what it needs). On agents of
+    different sizes it fills the smaller ones first; prefer :class:`BinPack` to save agents."""
 
     def score(self, view: FitView) -> FloatArray:
         return 1.0 - _mean(view.leftover)
@@ -139,10 +176,6 @@ class BinPack(Fitness):
     @property
     def largest_first(self) -> bool:
         return True
-
-    @property
-    def consolidates(self) -> bool:
-        return self.consolidate
 
 
 @dataclass(frozen=True)

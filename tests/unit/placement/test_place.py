@@ -7,6 +7,7 @@ import pytest
 from frameworkkit.placement import (
     Agent,
     Alignment,
+    BestFit,
     BinPack,
     Constraint,
     FirstFit,
@@ -128,11 +129,13 @@ def test_roles_see_only_their_resources() -> None:
         offers,
     )
     # Every offer is allocated to a named role, so a "*" task finds nothing.
-    assert result.unplaced["star"].rejections == (Rejection("resource", "cpus", 2),)
+    assert result.unplaced["star"].rejections == (Rejection("resource", "cpus", 2, 1.0, 0.0),)
     parent = result.assignments["parent"]
     assert parent.agent_id.endswith("-S11")
     assert [r.role for r in parent.resources] == ["analytics", "analytics"]
-    assert result.unplaced["too-big"].rejections == (Rejection("resource", "cpus", 2),)
+    (too_big,) = result.unplaced["too-big"].rejections
+    assert (too_big.name, too_big.agents, too_big.asked) == ("cpus", 2, 8.0)
+    assert too_big.largest is not None and too_big.largest < 8
 
 
 def test_revocable_only_when_allowed() -> None:
@@ -163,7 +166,9 @@ def test_disk_sources_and_volumes() -> None:
     assert path.scalar == messages.Scalar(value=3000.0) and path.disk == offers[0].resources[8].disk
     volume = by_name(result.assignments["db"].resources, "disk")
     assert volume == [offers[0].resources[9]]
-    assert result.unplaced["huge-mount"].rejections == (Rejection("resource", "disk(MOUNT)", 2),)
+    assert result.unplaced["huge-mount"].rejections == (
+        Rejection("resource", "disk(MOUNT)", 2, 30000.0, 0.0),
+    )
 
 
 def test_a_mount_disk_serves_one_task() -> None:
@@ -204,7 +209,7 @@ def test_ports_named_fixed_and_any() -> None:
     assert a.port("http") == 31000
     assert [p.port for p in b.ports] == [31002, 31004]
     assert result.unplaced["c"].rejections == (
-        Rejection("ports", "ports", 1),  # all five are taken by now
+        Rejection("ports", "ports", 1, 1.0, 0.0),  # all five are taken by now
         Rejection("ports", "port 9999", 1),
     )
     with pytest.raises(KeyError, match="admin"):
@@ -220,10 +225,10 @@ def test_gpu_agents_are_kept_for_gpu_tasks() -> None:
         TaskRequest("cpu-only", cpus=1, mem=512),
         TaskRequest("trainer", cpus=1, mem=512, gpus=1),
     ]
-    result = place(tasks, offers)  # bin-packing alone would prefer the smaller gpu agent
+    result = place(tasks, offers, strategy=BestFit())  # best fit alone prefers the gpu agent
     assert result.assignments["cpu-only"].agent_id == "plain"
     assert result.assignments["trainer"].agent_id == "gpu"
-    anywhere = place(tasks[:1], offers, reserve_gpu_agents=False)
+    anywhere = place(tasks[:1], offers, strategy=BestFit(), reserve_gpu_agents=False)
     assert anywhere.assignments["cpu-only"].agent_id == "gpu"
     full = place(
         [TaskRequest("big", cpus=1, mem=8192 + 1)],
@@ -293,8 +298,10 @@ def test_locality_prefers_agents_holding_the_data() -> None:
         ),
     ]
     reader = TaskRequest("reader", cpus=1, locality=[Locality("datasets", ("sales",))])
-    assert place([reader], offers).assignments["reader"].agent_id == "b"
-    assert place([TaskRequest("plain", cpus=1)], offers).assignments["plain"].agent_id == "a"
+    best_fit = BestFit()  # on its own, it prefers the smaller agent "a"
+    assert place([reader], offers, strategy=best_fit).assignments["reader"].agent_id == "b"
+    plain = place([TaskRequest("plain", cpus=1)], offers, strategy=best_fit)
+    assert plain.assignments["plain"].agent_id == "a"
 
 
 def test_strategies_differ_as_described() -> None:
@@ -339,7 +346,7 @@ def test_consolidation_frees_an_agent() -> None:
     offers = [f.offer(f"a{n}", f.scalar("cpus", 10), f.scalar("mem", 10)) for n in range(4)]
     shapes = [(5, 1), (5, 1), (1, 5), (1, 5), (4, 4)]
     tasks = [TaskRequest(f"t{n}", cpus=c, mem=m) for n, (c, m) in enumerate(shapes)]
-    greedy = place(tasks, offers, strategy=BinPack(consolidate=False))
+    greedy = place(tasks, offers, strategy=BestFit())
     packed = place(tasks, offers)
     # Best fit puts both (5,1) on one agent and both (1,5) on another, leaving (4,4) a third;
     # the optimum is two agents: (5,1)+(1,5)+(4,4) and (5,1)+(1,5).
@@ -383,3 +390,36 @@ def test_bad_arguments_fail_at_the_call() -> None:
         place([], [], running=["x"])  # type: ignore[list-item]
     with pytest.raises(ValueError, match=r"Weighted\.parts"):
         Weighted([])
+
+
+def test_cached_scores_follow_when_every_agent_changed() -> None:
+    offers = [
+        f.offer("a0", f.scalar("disk", 100), f.ports((31000, 31000))),
+        f.offer("a1", f.scalar("cpus", 2), f.scalar("mem", 1024), f.ports((31000, 31001))),
+    ]
+    tasks = [
+        TaskRequest("fixed", cpus=1, mem=512, ports=[31000]),
+        TaskRequest("disk", disk=100),
+        TaskRequest("any", cpus=1, mem=512, ports=1),  # the same shape as "fixed"
+    ]
+    result = place(tasks, offers, strategy=Spread())
+    assert {k: a.agent_id for k, a in result.assignments.items()} == {
+        "fixed": "a1",
+        "disk": "a0",
+        "any": "a1",
+    }
+
+
+def test_reasons_carry_the_numbers() -> None:
+    offers = [f.basic_offer("a0", cpus=2), f.basic_offer("a1", cpus=4, mem=64)]
+    result = place([TaskRequest("crunch", cpus=100, mem=100)], offers)
+    cpus, mem = result.unplaced["crunch"].rejections
+    assert (cpus.asked, cpus.largest, cpus.agents) == (100.0, 4.0, 2)
+    assert (mem.asked, mem.largest, mem.agents) == (100.0, 8192.0, 1)
+    assert str(result.unplaced["crunch"]) == (
+        "task 'crunch' fits none of 2 agent(s): cpus: needs 100, the most free on an agent"
+        " is 4 (short on 2 agent(s)); mem: needs 100, the most free on an agent is 8192"
+        " (short on 1 agent(s))"
+    )
+    assert str(Rejection("ports", "port 80", 2)) == "port 80 is not free on 2 agent(s)"
+    assert str(Rejection("volume", "pg", 1)) == "volume pg is not free on 1 agent(s)"

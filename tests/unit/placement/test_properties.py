@@ -24,7 +24,6 @@ from frameworkkit.placement import (
     Fitness,
     OfferPool,
     PlacementResult,
-    Rejection,
     Resources,
     RunningTask,
     Spread,
@@ -159,9 +158,35 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             ]
         )
     )
-    return Scenario(
-        OfferPool.from_offers(offers), tasks, running, strategy, draw(st.integers(0, 2**16))
-    )
+    return Scenario(draw(pools(offers)), tasks, running, strategy, draw(st.integers(0, 2**16)))
+
+
+@st.composite
+def pools(draw: st.DrawFn, offers: list[messages.Offer]) -> OfferPool:
+    """A pool holding ``offers``: built at once, or kept current through events (offers added
+    in several events, with offers that are rescinded again in between)."""
+    if draw(st.booleans()):
+        return OfferPool.from_offers(offers)
+    pool = OfferPool()
+    if draw(st.booleans()):  # arrays already cached when the events come
+        pool.totals("*")
+        pool.totals("web")
+        pool.field_codes("rack")
+    rest = list(offers)
+    serial = 0
+    while rest:
+        count = draw(st.integers(1, len(rest)))
+        event, rest = rest[:count], rest[count:]
+        decoys = []
+        for _ in range(draw(st.integers(0, 2))):
+            agent = draw(st.sampled_from([o.agent_id.value for o in offers] + ["z"]))
+            serial += 1
+            decoys.append(
+                f.basic_offer(agent, cpus=64, offer_id=f"decoy-{serial}", attributes={"rack": "r9"})
+            )
+        pool.add([*event, *decoys])
+        pool.remove([d.id.value for d in decoys])
+    return pool
 
 
 def run(s: Scenario) -> PlacementResult:
@@ -301,6 +326,36 @@ def test_every_unplaced_task_has_a_reason_that_holds_at_the_end(s: Scenario) -> 
             assert failed, f"{unplaced.task.id} fits on {agent.agent_id}"
             for check in failed:
                 counted[check] += 1
-        expected = {Rejection(kind, name, agents) for (kind, name), agents in counted.items()}  # type: ignore[arg-type]
-        assert set(unplaced.rejections) == expected
+        expected = {(kind, name, agents) for (kind, name), agents in counted.items()}
+        assert {(r.kind, r.name, r.agents) for r in unplaced.rejections} == expected
+        for rejection in unplaced.rejections:
+            if rejection.kind == "resource" or rejection.name == PORTS:
+                most = max(
+                    free_amount(free[a.agent.agent_id], unplaced.task, rejection.name)
+                    for a in s.pool.agents
+                )
+                assert (rejection.asked, rejection.largest) == (
+                    needed_amount(unplaced.task, rejection.name),
+                    most,
+                ), rejection
+            else:
+                assert rejection.asked is rejection.largest is None
         assert unplaced.agents == len(s.pool)
+
+
+def needed_amount(task: TaskRequest, name: str) -> float:
+    if name == PORTS:
+        return float(len(task.ports))
+    return task.scalar_demand()["disk" if name.startswith("disk") else name]
+
+
+def free_amount(free: Resources, task: TaskRequest, name: str) -> float:
+    """What an agent has free of ``name`` for ``task`` (a count of ports, the largest MOUNT)."""
+    usable = free.usable_by(task.role, allow_revocable=task.allow_revocable)
+    if name == PORTS:
+        return float(_ranges.size(usable.ranges("ports")))
+    entries = [e for e in usable if e.name == ("disk" if name.startswith("disk") else name)]
+    if name == MOUNT_DISK:
+        mounts = [e.units for e in entries if e.traits.disk_source == "MOUNT"]
+        return max(mounts, default=0) / 1000
+    return sum(e.units for e in entries if e.traits.disk_source is None) / 1000

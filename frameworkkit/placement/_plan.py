@@ -1,0 +1,47 @@
+"""A task of one placement run with what the run works out for it once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from frameworkkit.placement._capacity import Shape
+from frameworkkit.placement._ledger import Claim
+from frameworkkit.placement.constraints import Constraint
+from frameworkkit.placement.request import TaskRequest
+from frameworkkit.placement.result import Rejection
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass
+class Plan:
+    """A task with its shape, its constraints split hard and soft, its locality scores, whether
+    consolidation may move it, and, once decided, its claim or the reasons it has none."""
+
+    task: TaskRequest
+    shape: Shape
+    hard: list[Constraint]
+    soft: list[Constraint]
+    locality: FloatArray | None
+    movable: bool
+    claim: Claim | None = None
+    reasons: tuple[Rejection, ...] = ()
+
+    @property
+    def plain(self) -> bool:
+        """Only resources decide where it may go."""
+        return not (self.hard or self.soft or self.locality is not None or self.task.volumes)
+
+    @property
+    def fillable(self) -> bool:
+        """Agent-by-agent filling may place it: it has no preferences and needs no volume."""
+        return not (self.soft or self.locality is not None or self.task.volumes)
+
+    def placed(self) -> Claim:
+        """The claim of a placed task."""
+        if self.claim is None:
+            raise AssertionError(f"task {self.task.id!r} is not placed")
+        return self.claim
