@@ -4,8 +4,9 @@ Subclass :class:`Framework`, :meth:`~Framework.submit` :class:`TaskSpec` objects
 :meth:`~Framework.run`; see the documentation for executors, placement and containers.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from frameworkkit._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from frameworkkit.containers import (
@@ -57,13 +58,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'frameworkkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __version__ = "0.1.0"

@@ -4,8 +4,9 @@ Names load their module on first use, so the pymesos-compatible driver can use t
 loop without loading the placement engine.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from frameworkkit._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from frameworkkit.scheduler.framework import Framework
@@ -28,13 +29,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'frameworkkit.scheduler' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [

@@ -18,13 +18,11 @@ from typing import Any
 from frameworkkit.placement import Unplaced
 from frameworkkit.protocol import calls
 from frameworkkit.protocol.messages import Offer
+from frameworkkit.scheduler.context import RunContext
 from frameworkkit.scheduler.launch import task_info
 from frameworkkit.scheduler.matching import Launch, Matcher
-from frameworkkit.scheduler.metrics import FrameworkMetrics
 from frameworkkit.scheduler.packing import PackedExecutor
-from frameworkkit.scheduler.store import StateStore
-from frameworkkit.scheduler.subscription import SubscriptionLoop
-from frameworkkit.scheduler.tasks import Task, TaskTracker, Transition
+from frameworkkit.scheduler.tasks import Task, Transition
 
 log = logging.getLogger("frameworkkit.scheduler")
 
@@ -39,23 +37,16 @@ class OfferHandler:
 
     def __init__(
         self,
-        *,
-        name: str,
-        tracker: TaskTracker,
-        store: StateStore,
-        link: SubscriptionLoop,
+        context: RunContext,
         matcher: Matcher,
-        metrics: FrameworkMetrics,
+        *,
         decline_seconds: float,
         unfit_decline_seconds: float,
         on_broken: Callable[[Transition], None],
     ) -> None:
-        self.name = name
-        self.tracker = tracker
-        self.store = store
-        self.link = link
+        self.name, self.tracker, self.store = context.name, context.tracker, context.store
+        self.link, self.metrics = context.link, context.metrics
         self.matcher = matcher
-        self.metrics = metrics
         self.decline_seconds = decline_seconds
         self.unfit_decline_seconds = unfit_decline_seconds
         self.suppressed = False

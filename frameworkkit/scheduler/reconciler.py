@@ -15,8 +15,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from frameworkkit.protocol import calls
-from frameworkkit.scheduler.subscription import SubscriptionLoop
-from frameworkkit.scheduler.tasks import TaskTracker
+from frameworkkit.scheduler.context import RunContext
 from frameworkkit.transport import TransportError
 
 log = logging.getLogger("frameworkkit.scheduler")
@@ -28,12 +27,8 @@ LAST_FOLLOW_UP = 60.0
 class Reconciler:
     """Keeps one framework's picture of its tasks in line with the master's."""
 
-    def __init__(
-        self, *, name: str, tracker: TaskTracker, link: SubscriptionLoop, interval: float
-    ) -> None:
-        self.name = name
-        self.tracker = tracker
-        self.link = link
+    def __init__(self, context: RunContext, *, interval: float) -> None:
+        self.name, self.tracker, self.link = context.name, context.tracker, context.link
         self.interval = interval
         self._asked: set[str] = set()  # task ids asked for and not answered yet
         self._work: set[asyncio.Task[None]] = set()

@@ -18,6 +18,7 @@ import httpx
 
 from frameworkkit.protocol import calls
 from frameworkkit.protocol.events import SchedulerEvent
+from frameworkkit.scheduler.context import RunContext
 from frameworkkit.scheduler.offers import OfferHandler
 from frameworkkit.scheduler.reconciler import Reconciler
 from frameworkkit.scheduler.subscription import SubscriptionLoop
@@ -51,34 +52,22 @@ class Run:
         self.connection = MesosConnection(framework.master, options=options, transport=transport)
         self.link = SubscriptionLoop(self.connection, self._subscribe_call, self)
         self.link.framework_id = framework.framework_id
+        context = RunContext(name, framework.tasks, framework.store, self.link, framework.metrics)
         self.offers = OfferHandler(
-            name=name,
-            tracker=framework.tasks,
-            store=framework.store,
-            link=self.link,
-            matcher=framework.matcher,
-            metrics=framework.metrics,
+            context,
+            framework.matcher,
             decline_seconds=framework.decline_seconds,
             unfit_decline_seconds=framework.unfit_decline_seconds,
             on_broken=self._on_broken,
         )
         self.updates = UpdateHandler(
-            name=name,
-            tracker=framework.tasks,
-            store=framework.store,
-            link=self.link,
-            hooks=framework._hooks,
-            user_hook=framework.user_hook,
-            metrics=framework.metrics,
+            context,
+            framework._hooks,
+            framework.user_hook,
             on_again=self._on_again,
             on_final=lambda task: self.wake.set(),
         )
-        self.reconciler = Reconciler(
-            name=name,
-            tracker=framework.tasks,
-            link=self.link,
-            interval=framework.reconcile_interval,
-        )
+        self.reconciler = Reconciler(context, interval=framework.reconcile_interval)
         self.wake = asyncio.Event()
         self._only_teardown = False
         self._stop = False

@@ -17,10 +17,8 @@ from typing import Any
 from frameworkkit.hooks import HookRunner
 from frameworkkit.protocol import calls
 from frameworkkit.protocol.messages import TaskStatus
-from frameworkkit.scheduler.metrics import FrameworkMetrics
-from frameworkkit.scheduler.store import StateStore
-from frameworkkit.scheduler.subscription import SubscriptionLoop
-from frameworkkit.scheduler.tasks import Task, TaskTracker, Transition
+from frameworkkit.scheduler.context import RunContext
+from frameworkkit.scheduler.tasks import Task, Transition
 from frameworkkit.states import TaskState
 from frameworkkit.transport import TransportError
 
@@ -35,24 +33,17 @@ class UpdateHandler:
 
     def __init__(
         self,
-        *,
-        name: str,
-        tracker: TaskTracker,
-        store: StateStore,
-        link: SubscriptionLoop,
+        context: RunContext,
         hooks: HookRunner,
         user_hook: HookLookup,
-        metrics: FrameworkMetrics,
+        *,
         on_again: Callable[[Task], None],
         on_final: Callable[[Task], None],
     ) -> None:
-        self.name = name
-        self.tracker = tracker
-        self.store = store
-        self.link = link
+        self.name, self.tracker, self.store = context.name, context.tracker, context.store
+        self.link, self.metrics = context.link, context.metrics
         self.hooks = hooks
         self.user_hook = user_hook
-        self.metrics = metrics
         self.on_again = on_again
         self.on_final = on_final
         self.submitted_at: dict[str, float] = {}
