@@ -4,15 +4,14 @@ Subclass :class:`Framework`, :meth:`~Framework.submit` :class:`TaskSpec` objects
 :meth:`~Framework.run`; see the documentation for executors, placement and containers.
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-from frameworkkit._lazy import lazy_exports
+from frameworkkit._lazy import lazy_exports as _lazy_exports
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from frameworkkit.containers import (
         DockerContainer,
         HealthCheck,
-        KillPolicy,
         MesosContainer,
         PortMapping,
         Volume,
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "DockerContainer": "frameworkkit.containers",
     "HealthCheck": "frameworkkit.containers",
-    "KillPolicy": "frameworkkit.containers",
     "MesosContainer": "frameworkkit.containers",
     "PortMapping": "frameworkkit.containers",
     "Volume": "frameworkkit.containers",
@@ -58,7 +56,7 @@ _EXPORTS = {
 }
 
 
-__getattr__ = lazy_exports(__name__, _EXPORTS)
+__getattr__ = _lazy_exports(__name__, _EXPORTS)
 
 
 __version__ = "0.1.0"
@@ -71,7 +69,6 @@ __all__ = [
     "FileStateStore",
     "Framework",
     "HealthCheck",
-    "KillPolicy",
     "MesosContainer",
     "PackedExecutor",
     "PortMapping",

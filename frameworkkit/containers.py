@@ -1,10 +1,10 @@
-"""Containers for tasks and executors: Docker or Mesos containerizer, health checks, kill policy.
+"""Containers for tasks and executors: Docker or Mesos containerizer, and health checks.
 
 Give a task or an executor a :class:`DockerContainer` (run by the agent's Docker containerizer) or a
 :class:`MesosContainer` (the agent's own containerizer, optionally with a Docker image). Each one
 checks its arguments when it is built, raising ``TypeError``/``ValueError`` naming the field, and
 renders the ``ContainerInfo`` JSON that Mesos 1.11 expects with ``to_container_info()``.
-:class:`HealthCheck` and :class:`KillPolicy` render ``HealthCheck`` and ``KillPolicy`` the same way.
+:class:`HealthCheck` (the one model of a health check) renders ``HealthCheck`` the same way.
 
 All of them are frozen ``msgspec`` structs holding plain fields, so a state store can keep them with
 ``msgspec.to_builtins`` / ``msgspec.json.encode`` and rebuild them with ``msgspec.convert`` /
@@ -34,7 +34,6 @@ __all__ = [
     "HealthCheckKind",
     "HealthCheckTiming",
     "HttpScheme",
-    "KillPolicy",
     "MesosContainer",
     "PortMapping",
     "PortProtocol",
@@ -59,8 +58,6 @@ HttpScheme = Literal["http", "https"]
 
 MAX_PORT = 65535
 MAX_UINT32 = 2**32 - 1
-MAX_INT64 = 2**63 - 1
-NANOSECONDS_PER_SECOND = 1_000_000_000
 
 T = TypeVar("T")
 
@@ -459,7 +456,7 @@ Container: TypeAlias = DockerContainer | MesosContainer
 
 
 # ---------------------------------------------------------------------------------------------
-# Health checks and kill policy.
+# Health checks.
 
 
 class HealthCheckTiming(TypedDict, total=False):
@@ -607,23 +604,3 @@ class HealthCheck(msgspec.Struct, frozen=True, kw_only=True):
         else:
             check["tcp"] = {"port": self.port}
         return check
-
-
-class KillPolicy(msgspec.Struct, frozen=True):
-    """How long a killed task gets between the polite signal (SIGTERM, ``docker stop``) and
-    SIGKILL."""
-
-    grace_period_seconds: float
-
-    def __post_init__(self) -> None:
-        seconds = _check_seconds("KillPolicy.grace_period_seconds", self.grace_period_seconds)
-        if round(seconds * NANOSECONDS_PER_SECOND) > MAX_INT64:
-            raise ValueError(
-                f"KillPolicy.grace_period_seconds: too long for Mesos, got {seconds!r}"
-            )
-        force_setattr(self, "grace_period_seconds", seconds)
-
-    def to_kill_policy(self) -> JsonObject:
-        """``KillPolicy`` JSON: the grace period in whole nanoseconds."""
-        nanoseconds = round(self.grace_period_seconds * NANOSECONDS_PER_SECOND)
-        return {"grace_period": {"nanoseconds": nanoseconds}}

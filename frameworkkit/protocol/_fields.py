@@ -25,6 +25,7 @@ LabelsLike = Mapping[str, str | None] | Iterable[tuple[str, str | None]]
 
 ID_MAX_BYTES = 255  # NAME_MAX: Mesos maps IDs to directory names
 UUID_BYTES = 16
+MAX_INT64 = 2**63 - 1
 _RESOURCE_VALUE_FIELDS = {"SCALAR": "scalar", "RANGES": "ranges", "SET": "set"}
 
 SizedT = TypeVar("SizedT", bound=Sized)
@@ -45,8 +46,11 @@ def port(field: str, value: object) -> int:
 
 
 def duration(field: str, seconds: object) -> JsonDict:
-    """A ``DurationInfo`` from seconds."""
-    return {"nanoseconds": round(number(field, seconds) * 1_000_000_000)}
+    """A ``DurationInfo`` from seconds (its nanoseconds must fit Mesos's int64)."""
+    nanoseconds = round(number(field, seconds) * 1_000_000_000)
+    if nanoseconds > MAX_INT64:
+        raise ValueError(f"{field}: too long for Mesos, got {seconds!r}")
+    return {"nanoseconds": nanoseconds}
 
 
 def mesos_id(field: str, value: object) -> JsonDict:

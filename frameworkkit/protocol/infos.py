@@ -1,15 +1,15 @@
 """Builders for the ``*Info`` messages a framework sends, as JSON-ready dicts.
 
-FrameworkInfo goes into SUBSCRIBE and UPDATE_FRAMEWORK; TaskInfo, ExecutorInfo, CommandInfo,
-HealthCheck and KillPolicy go into offer operations (:mod:`frameworkkit.protocol.operations`) and
-KILL. Each builder checks its arguments and raises naming the one at fault. Field names and enum
-values follow Mesos 1.11 ``mesos.proto``.
+FrameworkInfo goes into SUBSCRIBE and UPDATE_FRAMEWORK; TaskInfo, ExecutorInfo, CommandInfo and
+KillPolicy go into offer operations (:mod:`frameworkkit.protocol.operations`) and KILL; a
+``HealthCheck`` is rendered by :class:`frameworkkit.containers.HealthCheck`. Each builder checks
+its arguments and raises naming the one at fault. Field names and enum values follow Mesos 1.11
+``mesos.proto``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import partial
 from typing import Any, Literal
 
 from frameworkkit import validation
@@ -152,81 +152,6 @@ def command_info(
 def kill_policy(grace_period_seconds: float) -> JsonDict:
     """A ``KillPolicy``: how long a task gets between SIGTERM and SIGKILL."""
     return {"grace_period": _fields.duration("grace_period_seconds", grace_period_seconds)}
-
-
-def health_check(
-    *,
-    command: str | Mapping[str, Any] | None = None,
-    http_port: int | None = None,
-    http_path: str | None = None,
-    http_scheme: Literal["http", "https"] | None = None,
-    http_statuses: Iterable[int] = (),
-    tcp_port: int | None = None,
-    protocol: Literal["IPv4", "IPv6"] | None = None,
-    delay_seconds: float | None = None,
-    interval_seconds: float | None = None,
-    timeout_seconds: float | None = None,
-    consecutive_failures: int | None = None,
-    grace_period_seconds: float | None = None,
-) -> JsonDict:
-    """A ``HealthCheck`` of exactly one kind: ``command``, ``http_port`` or ``tcp_port``.
-
-    ``command`` is a shell command line or a :func:`command_info` dict. Unset timings take the
-    Mesos defaults (delay 15 s, interval 10 s, timeout 20 s, 3 failures, grace period 10 s).
-    """
-    kinds = {"command": command, "http_port": http_port, "tcp_port": tcp_port}
-    given = [kind for kind, value in kinds.items() if value is not None]
-    if len(given) != 1:
-        raise ValueError(
-            f"health_check needs exactly one of command, http_port, tcp_port; got {given or 'none'}"
-        )
-    if http_port is None and (http_path is not None or http_scheme is not None or http_statuses):
-        raise ValueError("http_path, http_scheme and http_statuses need http_port")
-    if command is not None and protocol is not None:
-        raise ValueError("protocol: only used by HTTP and TCP checks")
-    check: JsonDict = {}
-    if command is not None:
-        check["type"] = "COMMAND"
-        check["command"] = (
-            command_info(validation.text("command", command))
-            if isinstance(command, str)
-            else _fields.mapping("command", command)
-        )
-    elif http_port is not None:
-        check["type"] = "HTTP"
-        http: JsonDict = {"port": _fields.port("http_port", http_port)}
-        _fields.put(http, "path", validation.text, http_path, "http_path")
-        _fields.put(
-            http,
-            "scheme",
-            partial(_fields.choice, allowed=("http", "https")),
-            http_scheme,
-            "http_scheme",
-        )
-        statuses = [
-            validation.whole_number(f"http_statuses[{i}]", status, minimum=100, maximum=599)
-            for i, status in enumerate(validation.sequence("http_statuses", http_statuses))
-        ]
-        if statuses:
-            http["statuses"] = statuses
-        _fields.put(http, "protocol", partial(_fields.choice, allowed=NETWORK_PROTOCOLS), protocol)
-        check["http"] = http
-    else:
-        check["type"] = "TCP"
-        tcp: JsonDict = {"port": _fields.port("tcp_port", tcp_port)}
-        _fields.put(tcp, "protocol", partial(_fields.choice, allowed=NETWORK_PROTOCOLS), protocol)
-        check["tcp"] = tcp
-    _fields.put(check, "delay_seconds", validation.number, delay_seconds)
-    _fields.put(check, "interval_seconds", validation.number, interval_seconds)
-    _fields.put(check, "timeout_seconds", validation.number, timeout_seconds)
-    _fields.put(
-        check,
-        "consecutive_failures",
-        partial(validation.whole_number, minimum=1),
-        consecutive_failures,
-    )
-    _fields.put(check, "grace_period_seconds", validation.number, grace_period_seconds)
-    return check
 
 
 def executor_info(

@@ -11,16 +11,13 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-import pytest
 
 from frameworkkit import Constraint, Framework, PackedExecutor, Task, TaskSpec, TaskState
-from frameworkkit.placement import FitView, Fitness
+from frameworkkit.placement import Fitness, FitView
 from frameworkkit.protocol.messages import TaskStatus
 from frameworkkit.testing import EmbeddedCluster
 from frameworkkit.testing.plugin import free_port
 from tests.integration.test_framework import framework_metrics
-
-pytestmark = pytest.mark.integration
 
 
 class CallLog(httpx.AsyncHTTPTransport):

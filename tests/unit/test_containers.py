@@ -18,7 +18,6 @@ from frameworkkit.containers import (
     DockerContainer,
     DockerNetwork,
     HealthCheck,
-    KillPolicy,
     MesosContainer,
     PortMapping,
     PortProtocol,
@@ -300,20 +299,12 @@ def test_http_and_tcp_health_checks() -> None:
     assert "http" not in tcp and "command" not in tcp
 
 
-def test_kill_policy_renders_whole_nanoseconds() -> None:
-    assert KillPolicy(30).to_kill_policy() == {"grace_period": {"nanoseconds": 30_000_000_000}}
-    assert KillPolicy(1.5).to_kill_policy() == {"grace_period": {"nanoseconds": 1_500_000_000}}
-    assert KillPolicy(0.1).to_kill_policy() == {"grace_period": {"nanoseconds": 100_000_000}}
-    assert KillPolicy(0).to_kill_policy() == {"grace_period": {"nanoseconds": 0}}
-
-
 def test_every_example_conforms_to_the_proto() -> None:
     assert_conforms("ContainerInfo", DockerContainer("x").to_container_info())
     assert_conforms("ContainerInfo", MesosContainer("x").to_container_info())
     assert_conforms(
         "HealthCheck", HealthCheck.http(port_index=0).resolve_port([1]).to_health_check()
     )
-    assert_conforms("KillPolicy", KillPolicy(3).to_kill_policy())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -633,19 +624,6 @@ BAD_ARGUMENTS: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         ValueError,
         r"HealthCheck\.path",
     ),
-    (
-        "negative grace period",
-        lambda: KillPolicy(-1),
-        ValueError,
-        r"KillPolicy\.grace_period_seconds",
-    ),
-    (
-        "endless grace period",
-        lambda: KillPolicy(1e10),
-        ValueError,
-        r"KillPolicy\.grace_period_seconds",
-    ),
-    ("bool grace period", lambda: KillPolicy(True), TypeError, r"KillPolicy\.grace_period_seconds"),
 ]
 
 
@@ -705,12 +683,11 @@ class Holder:
 
     container: Container | None
     health_check: HealthCheck | None = None
-    kill_policy: KillPolicy | None = None
 
 
 def test_a_container_field_decodes_to_the_right_class() -> None:
     docker = Holder(DockerContainer("x", network="BRIDGE", port_mappings=[PortMapping(None, 80)]))
-    mesos = Holder(MesosContainer("y"), HealthCheck.http(port_index=0), KillPolicy(5))
+    mesos = Holder(MesosContainer("y"), HealthCheck.http(port_index=0))
     for holder in (docker, mesos, Holder(None)):
         assert decode_roundtrip(holder, Holder) == holder
         assert msgspec.convert(msgspec.to_builtins(holder), Holder) == holder
@@ -894,12 +871,3 @@ def test_health_checks_render_and_round_trip(check: HealthCheck, task_ports: lis
         assert resolved.port == task_ports[check.port_index]
     for name in ("delay_seconds", "interval_seconds", "timeout_seconds", "grace_period_seconds"):
         assert rendered[name] == getattr(check, name)
-
-
-@given(st.floats(min_value=0, max_value=9e9, allow_nan=False))
-def test_kill_policy_nanoseconds_stay_within_half_a_nanosecond(grace: float) -> None:
-    policy = KillPolicy(grace)
-    nanoseconds = policy.to_kill_policy()["grace_period"]["nanoseconds"]
-    assert_conforms("KillPolicy", policy.to_kill_policy())
-    assert abs(nanoseconds - grace * 1e9) <= 0.5 + grace * 1e9 * 2**-52
-    assert decode_roundtrip(policy, KillPolicy) == policy

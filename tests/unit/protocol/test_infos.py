@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from frameworkkit.containers import HealthCheck
 from frameworkkit.protocol import infos, offer_constraints, resources
 from tests.unit.protocol.proto_schema import ENUMS, check_message
 
@@ -161,57 +162,21 @@ def test_command_info_checks() -> None:
         infos.command_info("/bin/echo", shell=False, arguments="hi")
 
 
-# HealthCheck, KillPolicy
+# HealthCheck (the model lives in frameworkkit.containers), KillPolicy
 
 
-def test_health_checks_of_each_kind() -> None:
-    command_check = valid("HealthCheck", infos.health_check(command="curl -f 127.0.0.1:8080"))
+def test_the_health_check_model_renders_what_mesos_accepts() -> None:
+    command_check = valid(
+        "HealthCheck", HealthCheck.command("curl -f 127.0.0.1:8080").to_health_check()
+    )
     assert command_check["type"] == "COMMAND"
     assert command_check["command"]["value"] == "curl -f 127.0.0.1:8080"
-    http_check = valid(
-        "HealthCheck",
-        infos.health_check(
-            http_port=8080,
-            http_path="/health",
-            http_scheme="http",
-            http_statuses=[200, 204],
-            protocol="IPv4",
-            interval_seconds=5,
-            consecutive_failures=2,
-            grace_period_seconds=30,
-        ),
-    )
-    assert http_check["http"] == {
-        "port": 8080,
-        "path": "/health",
-        "scheme": "http",
-        "statuses": [200, 204],
-        "protocol": "IPv4",
-    }
+    http = HealthCheck.http(8080, path="/health", interval_seconds=5, consecutive_failures=2)
+    http_check = valid("HealthCheck", http.to_health_check())
+    assert http_check["http"] == {"port": 8080, "path": "/health", "scheme": "http"}
     assert http_check["interval_seconds"] == 5.0
-    tcp_check = valid("HealthCheck", infos.health_check(tcp_port=5432, timeout_seconds=1))
-    assert tcp_check == {"type": "TCP", "tcp": {"port": 5432}, "timeout_seconds": 1.0}
-
-
-@pytest.mark.parametrize(
-    ("options", "field"),
-    [
-        ({}, "exactly one"),
-        ({"http_port": 80, "tcp_port": 81}, "exactly one"),
-        ({"tcp_port": 0}, "tcp_port"),
-        ({"http_port": 70000}, "http_port"),
-        ({"tcp_port": 1, "http_path": "/"}, "http_path"),
-        ({"command": "true", "protocol": "IPv6"}, "protocol"),
-        ({"http_port": 80, "http_scheme": "ftp"}, "http_scheme"),
-        ({"http_port": 80, "http_statuses": [42]}, "http_statuses"),
-        ({"tcp_port": 1, "delay_seconds": -1}, "delay_seconds"),
-        ({"tcp_port": 1, "consecutive_failures": 0}, "consecutive_failures"),
-        ({"command": ""}, "command"),
-    ],
-)
-def test_health_check_refuses_bad_values(options: dict[str, Any], field: str) -> None:
-    with pytest.raises(ValueError, match=field):
-        infos.health_check(**options)
+    tcp_check = valid("HealthCheck", HealthCheck.tcp(5432, timeout_seconds=1).to_health_check())
+    assert tcp_check["tcp"] == {"port": 5432} and tcp_check["timeout_seconds"] == 1.0
 
 
 @given(st.floats(0, 3600, allow_nan=False))
@@ -220,9 +185,11 @@ def test_kill_policy_grace_period_in_nanoseconds(seconds: float) -> None:
     assert abs(policy["grace_period"]["nanoseconds"] - seconds * 1e9) <= 1
 
 
-def test_kill_policy_refuses_a_negative_grace_period() -> None:
+def test_kill_policy_refuses_a_negative_or_endless_grace_period() -> None:
     with pytest.raises(ValueError, match="grace_period_seconds"):
         infos.kill_policy(-1)
+    with pytest.raises(ValueError, match="grace_period_seconds"):
+        infos.kill_policy(1e10)
 
 
 # ExecutorInfo, TaskInfo
@@ -267,7 +234,7 @@ def test_task_info_with_every_option() -> None:
             [CPUS, resources.ranges_resource("ports", [(31000, 31000)])],
             command=infos.command_info("python crunch.py 7"),
             container={"type": "MESOS"},
-            health_check=infos.health_check(tcp_port=31000),
+            health_check=HealthCheck.tcp(31000).to_health_check(),
             kill_policy=infos.kill_policy(3),
             data=b"abc",
             labels=[("k", "v")],
