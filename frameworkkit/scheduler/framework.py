@@ -159,7 +159,8 @@ class Framework:
         """An attempt was lost to the cluster (a relaunch follows while the budget lasts)."""
 
     def on_task_killed(self, task: Task) -> Any:
-        """The task was killed on request."""
+        """The task ended killed: on request, or by Mesos (a failed health check, say) with no
+        retry left."""
 
     def on_message(self, agent_id: str, executor_id: str, data: bytes) -> Any:
         """An executor sent a framework message."""
@@ -184,6 +185,7 @@ class Framework:
         for index, spec in enumerate(checked):
             if not isinstance(spec, TaskSpec):
                 raise TypeError(f"specs[{index}]: must be a TaskSpec, got {type(spec).__name__}")
+            self._check_for_executor(index, spec)
             if spec.role not in (None, self.role):
                 raise ValueError(
                     f"specs[{index}].role: task {spec.name!r} asks for role {spec.role!r}, but "
@@ -191,6 +193,27 @@ class Framework:
                 )
         added: list[Task] = self._on_framework_loop(lambda: self._add(checked))
         return added
+
+    def _check_for_executor(self, index: int, spec: TaskSpec) -> None:
+        """What a task hands its executor must be what that executor reads."""
+        executor = self.executor
+        if executor is None:
+            if spec.command is None and spec.container is None:
+                raise ValueError(
+                    f"specs[{index}].command: a task run by Mesos's command executor needs a "
+                    f"command (or a container whose entrypoint runs)"
+                )
+            return
+        if executor.commands and spec.data is not None:
+            raise ValueError(
+                f"specs[{index}].data: the packed command executor reads the task's command "
+                f"from its data; use PackedExecutor(commands=False) for your own executor"
+            )
+        if not executor.commands and spec.command is not None:
+            raise ValueError(
+                f"specs[{index}].command: your own executor (commands=False) gets the task's "
+                f"data, not a command"
+            )
 
     def task(self, name: str) -> Task:
         """The task submitted under ``name`` (KeyError if none)."""
@@ -286,7 +309,6 @@ class Framework:
             with self._lock:
                 self.store.put_framework_id(framework_id)
             self.framework_id = framework_id
-            self._sandbox.framework_id = framework_id
 
     # ---- internals ----------------------------------------------------------------------------
 
@@ -307,7 +329,7 @@ class Framework:
         if self._loaded:
             return
         state = self.store.load()
-        self.framework_id = self._sandbox.framework_id = state.framework_id
+        self.framework_id = state.framework_id
         for record in state.tasks:
             self.tasks.restore(record)._sandbox = self._sandbox
         self._loaded = True

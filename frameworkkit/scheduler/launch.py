@@ -30,8 +30,11 @@ def task_info(
     ports: Sequence[int],
     *,
     executor: Mapping[str, Any] | None = None,
+    commands_in_data: bool = True,
 ) -> dict[str, Any]:
-    """The ``TaskInfo`` for one attempt of ``spec`` on ``agent_id`` with the given resources."""
+    """The ``TaskInfo`` for one attempt of ``spec`` on ``agent_id`` with the given resources;
+    with an ``executor``, the command goes in the task's data (``commands_in_data``) or the
+    task's own data stays."""
     env = {**spec.env, **port_environment(spec, ports), "FRAMEWORKKIT_TASK_ID": task_id}
     command: dict[str, Any] | None = None
     if isinstance(spec.command, str):
@@ -50,8 +53,10 @@ def task_info(
         infos.kill_policy(spec.kill_grace_seconds) if spec.kill_grace_seconds is not None else None
     )
     data = spec.data
-    if executor is not None:  # the packed executor reads the command from the task's data
-        data, command = msgspec.json.encode(command), None
+    if executor is not None:  # a task of an executor of ours has no command of its own
+        if commands_in_data:  # the command executor reads it from the task's data
+            data = msgspec.json.encode(command)
+        command = None
     return infos.task_info(
         spec.name,
         task_id,

@@ -132,6 +132,7 @@ class OfferHandler:
                 task = launch.task
                 task_id = self.tracker.start_attempt(task, agent_id, launch.agent.hostname)
                 task.executor_id = executor["executor_id"]["value"] if executor else task_id
+                task.framework_id = framework_id
                 infos.append(
                     task_info(
                         task.spec,
@@ -140,6 +141,7 @@ class OfferHandler:
                         launch.resources,
                         launch.ports,
                         executor=executor,
+                        commands_in_data=self.executor is None or self.executor.commands,
                     )
                 )
                 records.append(task.record())

@@ -3,7 +3,9 @@
 Use :class:`PackedExecutor` when tasks are short or many: the agent starts one executor per agent
 for the framework instead of one per task, which saves an executor start-up per task. By default
 the executor is frameworkkit's command executor (``python -m frameworkkit.executor --multi_task``),
-which must then be installed on the agents; ``command`` names another one.
+which must then be installed on the agents; ``command`` names another one: a subclass of
+:class:`~frameworkkit.executor.CommandExecutor`, or, with ``commands=False``, your own
+:class:`~frameworkkit.executor.Executor`, whose tasks get their ``TaskSpec.data`` as ``task.data``.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ class PackedExecutor(msgspec.Struct, frozen=True, kw_only=True):
     """The executor every task of the framework runs in, one per agent.
 
     ``cpus``/``mem``/``disk`` are the executor's own share, taken from the first offer of an
-    agent that does not run it yet. Each task's command travels in its ``TaskInfo.data`` as a JSON
-    ``CommandInfo`` (Mesos refuses a task with both a command and an executor), so ``TaskSpec.data``
-    is not available to tasks run this way.
+    agent that does not run it yet. With ``commands`` (the default) each task's command travels in
+    its ``TaskInfo.data`` as a JSON ``CommandInfo`` (Mesos refuses a task with both a command and
+    an executor), so its ``TaskSpec.data`` must stay empty; with ``commands=False`` tasks have no
+    command and their ``TaskSpec.data`` is the ``TaskInfo.data`` the executor's ``launch`` gets.
+    ``container`` runs the executor in a container (e.g. a Docker image holding your code).
     """
 
     executor_id: str = "frameworkkit-packed"
@@ -33,11 +37,17 @@ class PackedExecutor(msgspec.Struct, frozen=True, kw_only=True):
     mem: float = 64.0
     disk: float = 0.0
     command: str | None = None
+    commands: bool = True
     container: Container | None = None
 
     def __post_init__(self) -> None:
         for field in ("cpus", "mem", "disk"):
             validation.number(f"PackedExecutor.{field}", getattr(self, field))
+        validation.flag("PackedExecutor.commands", self.commands)
+        if not self.commands and self.command is None:
+            raise ValueError(
+                "PackedExecutor.commands: False needs a command that starts your own executor"
+            )
         if not self.executor_id or "/" in self.executor_id:
             raise ValueError(f"PackedExecutor.executor_id: {self.executor_id!r} is not usable")
 

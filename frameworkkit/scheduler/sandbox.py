@@ -31,7 +31,6 @@ class Sandbox:
     def __init__(self, master: str | Sequence[str], options: TransportOptions) -> None:
         self._master = master
         self._options = options
-        self.framework_id: str | None = None
         self._directories: dict[str, str] = {}  # task id -> sandbox directory
 
     def directory_of(self, task: Task) -> str | None:
@@ -75,7 +74,7 @@ class Sandbox:
     async def _find_directory(self, http: httpx.AsyncClient, agent: str, task: Task) -> str:
         state = await _get(http, f"{agent}/state")
         for framework in state.get("frameworks", []) + state.get("completed_frameworks", []):
-            if framework.get("id") != self.framework_id:
+            if framework.get("id") != task.framework_id:
                 continue
             for executor in framework.get("executors", []) + framework.get(
                 "completed_executors", []

@@ -26,6 +26,7 @@ class TaskRecord(msgspec.Struct, kw_only=True):
     retries: int = 0  # attempts that failed on their own
     relaunches: int = 0  # attempts lost to the cluster
     task_id: str | None = None  # the Mesos task id of the current attempt
+    framework_id: str | None = None  # the framework that launched it
     agent_id: str | None = None
     hostname: str | None = None
     executor_id: str | None = None

@@ -44,8 +44,9 @@ class Task:
     """A handle on a submitted task: its spec, current state, where it runs, and its history.
 
     ``await task.wait()`` (or ``task.done``) tells when it reached its final state: finished,
-    failed after its retries, or killed. ``hostname``, ``agent_id`` and ``executor_id`` say
-    where the current attempt runs; ``await task.read_output("stdout")`` reads its sandbox.
+    failed after its retries, or killed. ``hostname``, ``agent_id``, ``executor_id`` and
+    ``framework_id`` say where the current attempt runs (ran); ``await
+    task.read_output("stdout")`` reads its sandbox.
     ``unplaced`` says why a pending task has not been launched yet (None once it was).
     """
 
@@ -56,6 +57,7 @@ class Task:
     retries: int = 0
     relaunches: int = 0
     task_id: str | None = None
+    framework_id: str | None = None
     agent_id: str | None = None
     hostname: str | None = None
     executor_id: str | None = None
@@ -113,6 +115,7 @@ class Task:
             retries=self.retries,
             relaunches=self.relaunches,
             task_id=self.task_id,
+            framework_id=self.framework_id,
             agent_id=self.agent_id,
             hostname=self.hostname,
             executor_id=self.executor_id,
@@ -131,6 +134,7 @@ class Task:
             retries=record.retries,
             relaunches=record.relaunches,
             task_id=record.task_id,
+            framework_id=record.framework_id,
             agent_id=record.agent_id,
             hostname=record.hostname,
             executor_id=record.executor_id,
@@ -320,7 +324,7 @@ class TaskTracker:
                     task.relaunches += 1
                     delay = _backoff(task, task.relaunches)
                     return self._again(task, previous, state, delay, why="RELAUNCH")
-            elif state is not TaskState.TASK_KILLED and task.retries < task.spec.max_retries:
+            elif task.retries < task.spec.max_retries:
                 task.retries += 1
                 return self._again(task, previous, state, _backoff(task, task.retries))
         if state in (TaskState.TASK_UNKNOWN, TaskState.TASK_UNREACHABLE):

@@ -179,7 +179,7 @@ class Subscription:
 
     async def _end(self, reason: EndReason, detail: str = "") -> NoReturn:
         error = SubscriptionEnded(reason, self._url, detail)
-        log.warning("%s", error)
+        log.debug("%s", error)  # the subscriber decides whether the end is news
         self._ended = error
         await self._release()
         raise error

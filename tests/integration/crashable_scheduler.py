@@ -1,7 +1,8 @@
-"""A scheduler process for the crash test: submit (first run) or resume (second run), then run.
+"""A batch script as a user writes it, for the crash test: submit 30 tasks, run them all.
 
-Each task appends one line to ``<markers>/<task name>`` when it runs, so a task that ran twice
-shows two lines.
+Run twice unchanged with the same state directory, it runs each task once: the second run finds
+the tasks by name. Each task appends one line to ``<markers>/<task name>`` when it runs, so a task
+that ran twice shows two lines.
 """
 
 import json
@@ -19,19 +20,18 @@ class Batch(Framework):
 
 
 def main() -> None:
-    master, state_dir, markers, mode = sys.argv[1:5]
+    master, state_dir, markers = sys.argv[1:4]
     fw = Batch(master, state_dir=state_dir)
-    if mode == "submit":
-        fw.submit_many(
-            TaskSpec(
-                name=f"part-{i}",
-                cpus=1,
-                mem=64,
-                command=f"echo $FRAMEWORKKIT_TASK_ID >> {markers}/part-{i}; sleep 2",
-            )
-            for i in range(30)
+    fw.submit_many(
+        TaskSpec(
+            name=f"part-{i}",
+            cpus=1,
+            mem=64,
+            command=f"echo $FRAMEWORKKIT_TASK_ID >> {markers}/part-{i}; sleep 2",
         )
-    fw.run(timeout=150, teardown=mode == "resume")
+        for i in range(30)
+    )
+    fw.run(timeout=150)
     print(
         json.dumps(
             {"subscribed_as": fw.subscribed_as, "states": {t.name: t.state.value for t in fw.tasks}}

@@ -160,3 +160,13 @@ def test_what_is_unfinished_is_described_by_name() -> None:
         tracker.add(TaskSpec(name=f"w-{index}", command="true"))
     text = tracker.describe_unfinished(limit=2)
     assert text.startswith("12 tasks not done: w-0 (PENDING); w-1 (PENDING) and 10 more")
+
+
+def test_a_kill_not_asked_for_is_the_tasks_own_failure_and_retried() -> None:
+    tracker = TaskTracker()
+    task, task_id = launched(tracker, retries=1)
+    tracker.update(task_id, TaskState.TASK_RUNNING)
+    step = tracker.update(
+        task_id, TaskState.TASK_KILLED, reason="REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"
+    )
+    assert step is not None and step.again and task.retries == 1
