@@ -197,7 +197,7 @@ class Capacity:
         scores = np.asarray(self.strategy.score(view), dtype=np.float64)
         if scores.shape != agents.shape or not (scores.min() >= 0.0 and scores.max() <= 1.0):
             raise ValueError(
-                f"{type(self.strategy).__name__}.score must return {len(agents)} scores"
+                f"{type(self.strategy).__name__}.score: must return {len(agents)} scores"
                 f" within 0..1, got {scores!r}"
             )
         return scores

@@ -70,7 +70,7 @@ class Agent:
         for name in ("agent_id", "hostname"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
-                raise ValueError(f"Agent.{name} must be a non-empty string, got {value!r}")
+                raise ValueError(f"Agent.{name}: must be a non-empty string, got {value!r}")
 
     @classmethod
     def from_offer(cls, offer: messages.Offer) -> Agent:
@@ -79,7 +79,7 @@ class Agent:
     @classmethod
     def from_agent_info(cls, info: messages.AgentInfo) -> Agent:
         if info.id is None:
-            raise ValueError("AgentInfo.id is required to describe an agent")
+            raise ValueError("AgentInfo.id: is required to describe an agent")
         return cls._build(info.id.value, info.hostname, info.attributes, info.domain)
 
     @classmethod

@@ -57,7 +57,7 @@ class Constraint:
     def __post_init__(self) -> None:
         name = self.field
         if not isinstance(name, str) or not name:
-            raise ValueError(f"Constraint.field must be a non-empty string, got {name!r}")
+            raise ValueError(f"Constraint.field: must be a non-empty string, got {name!r}")
         if name.startswith("@") and name not in SPECIAL_FIELDS:
             raise ValueError(
                 f"Constraint.field {name!r} is not known; fields starting with '@' are"
@@ -65,27 +65,27 @@ class Constraint:
             )
         if self.operator not in OPERATORS:
             raise ValueError(
-                f"Constraint.operator must be one of {', '.join(OPERATORS)}, got"
+                f"Constraint.operator: must be one of {', '.join(OPERATORS)}, got"
                 f" {self.operator!r} (field {name!r})"
             )
         if not isinstance(self.soft, bool):
-            raise TypeError(f"Constraint.soft must be a bool, got {self.soft!r} (field {name!r})")
+            raise TypeError(f"Constraint.soft: must be a bool, got {self.soft!r} (field {name!r})")
         value = self.value
         if value is not None and not isinstance(value, str):
             raise TypeError(
-                f"Constraint.value must be a string or None, got {value!r} (field {name!r});"
+                f"Constraint.value: must be a string or None, got {value!r} (field {name!r});"
                 " write numbers as strings, as Marathon does"
             )
         required = self.operator in ("LIKE", "UNLIKE", "MAX_PER", "IS")
         if required and not value:
-            raise ValueError(f"Constraint.value is required for {self.operator} (field {name!r})")
+            raise ValueError(f"Constraint.value: is required for {self.operator} (field {name!r})")
         if self.operator == "UNIQUE" and value is not None:
-            raise ValueError(f"Constraint.value must be empty for UNIQUE (field {name!r})")
+            raise ValueError(f"Constraint.value: must be empty for UNIQUE (field {name!r})")
         if self.operator == "MAX_PER" or (self.operator == "GROUP_BY" and value):
             minimum = 1 if self.operator == "MAX_PER" else 0
             if value is None or not value.isdigit() or int(value) < minimum:
                 raise ValueError(
-                    f"Constraint.value for {self.operator} must be a whole number >= {minimum},"
+                    f"Constraint.value: for {self.operator}, must be a whole number >= {minimum},"
                     f" got {value!r} (field {name!r})"
                 )
         if self.operator in ("LIKE", "UNLIKE"):
@@ -93,7 +93,7 @@ class Constraint:
                 _compiled(cast(str, value))
             except re.error as error:
                 raise ValueError(
-                    f"Constraint.value is not a valid regular expression: {error} (field {name!r})"
+                    f"Constraint.value: is not a valid regular expression: {error} (field {name!r})"
                 ) from None
 
     @classmethod
@@ -103,7 +103,7 @@ class Constraint:
             return spec
         if isinstance(spec, str) or not isinstance(spec, Sequence) or not 2 <= len(spec) <= 3:
             raise ValueError(
-                f"constraint must be a Constraint or [field, operator(, value)], got {spec!r}"
+                f"constraint: must be a Constraint or [field, operator(, value)], got {spec!r}"
             )
         value = spec[2] if len(spec) == 3 else None
         return cls(spec[0], cast(Operator, spec[1]), value)

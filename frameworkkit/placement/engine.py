@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from frameworkkit import validation
 from frameworkkit.placement._capacity import Capacity
 from frameworkkit.placement._consolidate import can_free, consolidate
 from frameworkkit.placement._fill import Filler
@@ -58,7 +59,7 @@ def place(
     """
     for index, task in enumerate(tasks):
         if not isinstance(task, TaskRequest):
-            raise TypeError(f"tasks[{index}] must be a TaskRequest, got {task!r}")
+            raise TypeError(f"tasks[{index}]: must be a TaskRequest, got {task!r}")
     ids = [task.id for task in tasks]
     if len(set(ids)) != len(ids):
         duplicate = next(i for i in ids if ids.count(i) > 1)
@@ -66,14 +67,13 @@ def place(
     running_tasks = tuple(running)
     for index, item in enumerate(running_tasks):
         if not isinstance(item, RunningTask):
-            raise TypeError(f"running[{index}] must be a RunningTask, got {item!r}")
+            raise TypeError(f"running[{index}]: must be a RunningTask, got {item!r}")
     chosen = BinPack() if strategy is None else strategy
     if not isinstance(chosen, Fitness):
-        raise TypeError(f"strategy must be a Fitness, got {strategy!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {seed!r}")
+        raise TypeError(f"strategy: must be a Fitness, got {strategy!r}")
+    validation.whole_number("seed", seed, minimum=-(2**63))
     if not 0.0 <= preference_weight <= 1.0:
-        raise ValueError(f"preference_weight must be within 0..1, got {preference_weight!r}")
+        raise ValueError(f"preference_weight: must be within 0..1, got {preference_weight!r}")
     pool = offers if isinstance(offers, OfferPool) else OfferPool.from_offers(offers)
     batch = _Batch(pool, tasks, running_tasks, chosen, seed, preference_weight, reserve_gpu_agents)
     return batch.run()

@@ -42,7 +42,7 @@ class AgentOffers:
     def from_offers(cls, offers: Sequence[messages.Offer]) -> AgentOffers:
         """Merge offers that all come from one agent (raises ValueError otherwise)."""
         if not offers:
-            raise ValueError("offers must hold at least one offer")
+            raise ValueError("offers: must hold at least one offer")
         agent_id = offers[0].agent_id.value
         for offer in offers:
             if offer.agent_id.value != agent_id:
@@ -143,7 +143,7 @@ class OfferPool:
         self._agents: tuple[AgentOffers, ...] | None = None
         for index, agent_offers in enumerate(agents):
             if not isinstance(agent_offers, AgentOffers):
-                raise TypeError(f"agents[{index}] must be AgentOffers, got {agent_offers!r}")
+                raise TypeError(f"agents[{index}]: must be AgentOffers, got {agent_offers!r}")
             agent_id = agent_offers.agent.agent_id
             if agent_id in self._positions:
                 raise ValueError(f"agents[{index}]: agent {agent_id!r} appears twice")

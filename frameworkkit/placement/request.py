@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from frameworkkit import validation
 from frameworkkit.placement.agents import Agent
 from frameworkkit.placement.constraints import Constraint, ConstraintLike
 
@@ -24,11 +24,10 @@ class PortSpec:
 
     def __post_init__(self) -> None:
         if self.name is not None and (not isinstance(self.name, str) or not self.name):
-            raise ValueError(f"PortSpec.name must be a non-empty string or None, got {self.name!r}")
-        if isinstance(self.port, bool) or not isinstance(self.port, int):
-            raise TypeError(f"PortSpec.port must be an int, got {self.port!r}")
-        if not 0 <= self.port <= 65535:
-            raise ValueError(f"PortSpec.port must be within 0..65535, got {self.port}")
+            raise ValueError(
+                f"PortSpec.name: must be a non-empty string or None, got {self.name!r}"
+            )
+        validation.whole_number("PortSpec.port", self.port, maximum=65535)
 
 
 @dataclass(frozen=True)
@@ -45,11 +44,11 @@ class Locality:
     def __post_init__(self) -> None:
         if not isinstance(self.attribute, str) or not self.attribute:
             raise ValueError(
-                f"Locality.attribute must be a non-empty string, got {self.attribute!r}"
+                f"Locality.attribute: must be a non-empty string, got {self.attribute!r}"
             )
         items = tuple(self.items)
         if not items or not all(isinstance(item, str) and item for item in items):
-            raise ValueError(f"Locality.items must be non-empty strings, got {self.items!r}")
+            raise ValueError(f"Locality.items: must be non-empty strings, got {self.items!r}")
         object.__setattr__(self, "items", items)
 
 
@@ -110,17 +109,17 @@ class TaskRequest:
         disk_source: DiskSource = "ROOT",
         allow_revocable: bool = False,
     ) -> None:
-        for name, text in (("id", id), ("role", role), ("group", group)):
+        for name, text in (("id", id), ("group", group)):
             if not isinstance(text, str) or not text:
-                raise ValueError(f"TaskRequest.{name} must be a non-empty string, got {text!r}")
-        if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
-            raise ValueError(f"TaskRequest.gpus must be a whole number >= 0, got {gpus!r}")
+                raise ValueError(f"TaskRequest.{name}: must be a non-empty string, got {text!r}")
+        validation.role("TaskRequest.role", role)
+        validation.whole_number("TaskRequest.gpus", gpus)
         if disk_source not in get_args(DiskSource):
             raise ValueError(
-                f"TaskRequest.disk_source must be ROOT, PATH or MOUNT, got {disk_source!r}"
+                f"TaskRequest.disk_source: must be ROOT, PATH or MOUNT, got {disk_source!r}"
             )
         if not isinstance(allow_revocable, bool):
-            raise TypeError(f"TaskRequest.allow_revocable must be a bool, got {allow_revocable!r}")
+            raise TypeError(f"TaskRequest.allow_revocable: must be a bool, got {allow_revocable!r}")
         other: dict[str, float] = {}
         for name, value in (scalars or {}).items():
             if not isinstance(name, str) or not name or name in _RESERVED_NAMES:
@@ -133,7 +132,7 @@ class TaskRequest:
         if not all(isinstance(v, str) and v for v in volume_ids) or len(set(volume_ids)) != len(
             volume_ids
         ):
-            raise ValueError(f"TaskRequest.volumes must be distinct ids, got {volume_ids!r}")
+            raise ValueError(f"TaskRequest.volumes: must be distinct ids, got {volume_ids!r}")
         set_field = object.__setattr__
         set_field(self, "id", id)
         set_field(self, "cpus", _quantity("cpus", cpus))
@@ -159,19 +158,15 @@ class TaskRequest:
 
 
 def _quantity(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"TaskRequest.{name} must be a number, got {value!r}")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"TaskRequest.{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
+    return validation.number(f"TaskRequest.{name}", value)
 
 
 def _ports(ports: int | Iterable[PortSpec | int | str]) -> tuple[PortSpec, ...]:
     if isinstance(ports, bool):
-        raise TypeError(f"TaskRequest.ports must be a count or a list, got {ports!r}")
+        raise TypeError(f"TaskRequest.ports: must be a count or a list, got {ports!r}")
     if isinstance(ports, int):
         if ports < 0:
-            raise ValueError(f"TaskRequest.ports must be >= 0, got {ports}")
+            raise ValueError(f"TaskRequest.ports: must be >= 0, got {ports}")
         return tuple(PortSpec() for _ in range(ports))
     specs: list[PortSpec] = []
     for item in ports:
@@ -204,5 +199,5 @@ def _locality(items: Iterable[Locality]) -> tuple[Locality, ...]:
     hints = tuple(items)
     for index, hint in enumerate(hints):
         if not isinstance(hint, Locality):
-            raise TypeError(f"TaskRequest.locality[{index}] must be a Locality, got {hint!r}")
+            raise TypeError(f"TaskRequest.locality[{index}]: must be a Locality, got {hint!r}")
     return hints

@@ -27,7 +27,7 @@ def on(rack: str | None, host: str = "h") -> Agent:
         (("rack", "IS"), ValueError, "required for IS.*'rack'"),
         (("@rack", "UNIQUE"), ValueError, "'@rack' is not known"),
         (("", "UNIQUE"), ValueError, "Constraint.field"),
-        (("rack", "MAX_PER", 2), TypeError, "value must be a string.*'rack'"),
+        (("rack", "MAX_PER", 2), TypeError, "value: must be a string.*'rack'"),
     ],
 )
 def test_bad_constraints_fail_at_construction_naming_the_field(
@@ -45,7 +45,7 @@ def test_marathon_list_form() -> None:
     assert str(Constraint("rack", "MAX_PER", "2")) == "rack:MAX_PER:2"
     assert str(same) == "rack:IS:r1 (soft)"
     for bad in (["hostname"], "hostname:UNIQUE", ["a", "b", "c", "d"]):
-        with pytest.raises(ValueError, match="constraint must be"):
+        with pytest.raises(ValueError, match="constraint: must be"):
             Constraint.parse(bad)
 
 

@@ -329,7 +329,7 @@ def test_custom_fitness_is_used_and_checked() -> None:
     offers = [f.basic_offer(f"a{n}") for n in range(3)]
     result = place([TaskRequest("t", cpus=1)], offers, strategy=PreferLast())
     assert result.assignments["t"].agent_id == "a2"
-    with pytest.raises(ValueError, match=r"Broken.score must return .* within 0..1"):
+    with pytest.raises(ValueError, match=r"Broken.score: must return .* within 0..1"):
         place([TaskRequest("t", cpus=1)], offers, strategy=Broken())
 
 

@@ -40,7 +40,7 @@ def test_scalar_demand_lists_what_is_asked() -> None:
         ({"cpus": -1}, ValueError, "TaskRequest.cpus"),
         ({"mem": math.nan}, ValueError, "TaskRequest.mem"),
         ({"disk": "10"}, TypeError, "TaskRequest.disk"),
-        ({"gpus": 0.5}, ValueError, "TaskRequest.gpus"),
+        ({"gpus": 0.5}, TypeError, "TaskRequest.gpus"),
         ({"role": ""}, ValueError, "TaskRequest.role"),
         ({"group": 3}, ValueError, "TaskRequest.group"),
         ({"ports": -1}, ValueError, "TaskRequest.ports"),
