@@ -19,6 +19,7 @@ if _TYPE_CHECKING:
     from frameworkkit.executor import CommandExecutor, Executor
     from frameworkkit.placement import Constraint
     from frameworkkit.scheduler import (
+        AccessDenied,
         FileStateStore,
         Framework,
         PackedExecutor,
@@ -34,6 +35,7 @@ if _TYPE_CHECKING:
 # Exported names load their module on first use, so `python -m frameworkkit.executor` (started once
 # per task on an agent) does not pay for the scheduler and the placement engine.
 _EXPORTS = {
+    "AccessDenied": "frameworkkit.scheduler",
     "DockerContainer": "frameworkkit.containers",
     "HealthCheck": "frameworkkit.containers",
     "MesosContainer": "frameworkkit.containers",
@@ -62,6 +64,7 @@ __getattr__ = _lazy_exports(__name__, _EXPORTS)
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccessDenied",
     "CommandExecutor",
     "Constraint",
     "DockerContainer",

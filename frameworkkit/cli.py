@@ -74,6 +74,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         resources=args.resources,
         attributes=args.attributes,
         work_dir=work_dir,
+        credentials=args.credentials,
+        acls=args.acls,
         runtime=runtime,
         detached=True,
     )
@@ -197,6 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--resources", default=DEFAULT_RESOURCES, help="each agent's resources")
     up.add_argument("--attributes", default=None, help="each agent's attributes (rack:r1;zone:a)")
     up.add_argument("--work-dir", default=None, help="where the agents keep their sandboxes")
+    up.add_argument(
+        "--credentials", default=None, help="require framework authentication (credentials file)"
+    )
+    up.add_argument("--acls", default=None, help="authorize frameworks by these ACLs (JSON file)")
     up.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for readiness")
     up.add_argument("-q", "--quiet", action="store_true", help="print only the master URL")
     up.set_defaults(func=cmd_up)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from frameworkkit._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from frameworkkit.scheduler.errors import AccessDenied
     from frameworkkit.scheduler.framework import Framework
     from frameworkkit.scheduler.packing import PackedExecutor
     from frameworkkit.scheduler.spec import TaskSpec, TaskSpecError
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from frameworkkit.states import TaskState
 
 _EXPORTS = {
+    "AccessDenied": "frameworkkit.scheduler.errors",
     "FileStateStore": "frameworkkit.scheduler.store",
     "Framework": "frameworkkit.scheduler.framework",
     "PackedExecutor": "frameworkkit.scheduler.packing",
@@ -33,6 +35,7 @@ __getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [
+    "AccessDenied",
     "FileStateStore",
     "Framework",
     "PackedExecutor",

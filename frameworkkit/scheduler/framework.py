@@ -121,7 +121,7 @@ class Framework:
             wrapped = Secret(secret) if isinstance(secret, str) else secret
             base_options = dataclasses.replace(base_options, principal=principal, secret=wrapped)
         self._options = base_options
-        self._principal = principal
+        self.principal = principal
         self._transport = transport
         directory = Path(state_dir or Path.home() / ".frameworkkit" / self.name).expanduser()
         self.store: StateStore = store or FileStateStore(directory)
@@ -298,7 +298,7 @@ class Framework:
             checkpoint=self.checkpoint,
             roles=[self.role],
             capabilities=["MULTI_ROLE", "PARTITION_AWARE", "TASK_KILLING_STATE"],
-            principal=self._principal,
+            principal=self.principal,
             webui_url=self.webui_url,
             labels=self.labels or None,
         )

@@ -19,13 +19,19 @@ import httpx
 from frameworkkit.protocol import calls
 from frameworkkit.protocol.events import SchedulerEvent
 from frameworkkit.scheduler.context import RunContext
+from frameworkkit.scheduler.errors import AccessDenied
 from frameworkkit.scheduler.offers import OfferHandler
 from frameworkkit.scheduler.reconciler import Reconciler
-from frameworkkit.scheduler.subscription import SubscriptionLoop
+from frameworkkit.scheduler.subscription import SubscriptionLoop, SubscriptionRefused
 from frameworkkit.scheduler.tasks import Task, Transition
 from frameworkkit.scheduler.updates import UpdateHandler
 from frameworkkit.states import TaskState
-from frameworkkit.transport import MesosConnection, SubscriptionEnded, TransportOptions
+from frameworkkit.transport import (
+    MesosConnection,
+    RequestRejected,
+    SubscriptionEnded,
+    TransportOptions,
+)
 
 if TYPE_CHECKING:
     from frameworkkit.scheduler.framework import Framework, Until
@@ -88,7 +94,7 @@ class Run:
                     finished = True
                     break
                 if loop_task.done():
-                    loop_task.result()  # raises what ended it
+                    self._raise_ending(loop_task)
                     break
                 remaining = None if deadline is None else deadline - self.loop.time()
                 if remaining is not None and remaining <= 0:
@@ -113,12 +119,29 @@ class Run:
         try:
             while not self.link.subscribed:
                 if loop_task.done():
-                    loop_task.result()
+                    self._raise_ending(loop_task)
                 self.wake.clear()
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), TICK_SECONDS)
         finally:
             await self._finish(loop_task, teardown=True)
+
+    def _raise_ending(self, loop_task: asyncio.Future[None]) -> None:
+        """Raise what ended the subscription loop; a refusal becomes :class:`AccessDenied`."""
+        framework = self.framework
+        try:
+            loop_task.result()
+        except RequestRejected as rejected:
+            if rejected.status not in (401, 403):
+                raise
+            reason = f"HTTP {rejected.status} {rejected.body_excerpt!r}"
+            raise AccessDenied(
+                framework.name, framework.principal, framework.role, reason
+            ) from None
+        except SubscriptionRefused as refused:
+            raise AccessDenied(
+                framework.name, framework.principal, framework.role, refused.message
+            ) from None
 
     def request_stop(self, *, teardown: bool) -> None:
         """Ask the run to end (from any thread)."""

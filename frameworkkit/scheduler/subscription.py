@@ -5,7 +5,9 @@ and the pymesos-compatible driver. It decodes each frame (a frame that does not 
 and skipped), arms the heartbeat watchdog from SUBSCRIBED, remembers the framework id Mesos
 gave, and hands every event to its handler; when the stream ends for any reason it tells the
 handler and subscribes again through the transport's backoff. What an event means is the
-handler's business.
+handler's business, with one exception lifted here: a master that answers SUBSCRIBE with an
+ERROR instead of SUBSCRIBED (an ACL that denies the framework's role, say) several times in a
+row has refused the framework for good, and the loop ends with :class:`SubscriptionRefused`.
 """
 
 from __future__ import annotations
@@ -32,8 +34,20 @@ class EventHandler(Protocol):
         """The stream ended while subscribed; the loop subscribes again next."""
 
 
+MAX_REFUSALS = 3
+"""SUBSCRIBE calls answered by an ERROR in a row before the loop gives up."""
+
+
 class SubscriptionTimeout(TransportError):
     """No master could be subscribed to within the time the loop was given."""
+
+
+class SubscriptionRefused(TransportError):
+    """The master answered SUBSCRIBE with an ERROR event each time (``message`` is its text)."""
+
+    def __init__(self, message: str, attempts: int) -> None:
+        super().__init__(f"the master refused the subscription {attempts} times: {message}")
+        self.message = message
 
 
 class SubscriptionLoop:
@@ -59,12 +73,15 @@ class SubscriptionLoop:
         self._handler = handler
         self._timeout = subscribe_timeout
         self._closing = False
+        self._refusals = 0
+        self._refusal: str | None = None  # the ERROR of the current stream, before SUBSCRIBED
 
     async def run(self) -> None:
         """Subscribe and dispatch events until :meth:`close`; raise what makes subscribing
         impossible (refused credentials, exhausted retries, :class:`SubscriptionTimeout`)."""
         while not self._closing:
             subscription = await self._subscribe()
+            self._refusal = None
             try:
                 async for frame in subscription:
                     await self._dispatch(frame, subscription)
@@ -77,6 +94,7 @@ class SubscriptionLoop:
             finally:
                 self.subscribed = False
                 await subscription.aclose()
+            self._count_refusal()
 
     async def call(self, call: dict[str, Any]) -> None:
         """Send a call on the current subscription (raises TransportError when there is none)."""
@@ -85,6 +103,19 @@ class SubscriptionLoop:
     def close(self) -> None:
         """Expect the stream to end: :meth:`run` returns instead of subscribing again."""
         self._closing = True
+
+    def _count_refusal(self) -> None:
+        if self._refusal is None or self._closing:
+            return
+        self._refusals += 1
+        if self._refusals >= MAX_REFUSALS:
+            raise SubscriptionRefused(self._refusal, self._refusals)
+        log.warning(
+            "the master refused the subscription (%d of %d): %s",
+            self._refusals,
+            MAX_REFUSALS,
+            self._refusal,
+        )
 
     async def _subscribe(self) -> Any:
         body = encode_call(self._subscribe_call())
@@ -108,6 +139,9 @@ class SubscriptionLoop:
                 subscription.set_heartbeat_interval(event.subscribed.heartbeat_interval_seconds)
             self.framework_id = event.subscribed.framework_id.value
             self.subscribed = True
+            self._refusals = 0
+        elif event.type == "ERROR" and event.error is not None and not self.subscribed:
+            self._refusal = event.error.message
         try:
             await self._handler.on_event(event)
         except TransportError as exc:

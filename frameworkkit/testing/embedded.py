@@ -54,11 +54,24 @@ def _harness_launcher_dir(root: Path) -> Path:
     return root
 
 
+def _existing_file(field: str, path: Path | str | None) -> Path | None:
+    if path is None:
+        return None
+    resolved = Path(path).expanduser().resolve()
+    if not resolved.is_file():
+        raise ValueError(f"{field}: no such file: {str(path)!r}")
+    return resolved
+
+
 class EmbeddedCluster(LocalService):
     """A real Mesos 1.11 master with ``agents`` real agents, started in a background process.
 
     ``resources`` and ``attributes`` use the agent flag syntax (``cpus:2;mem:4096``,
-    ``rack:r1;zone:a``). ``ip`` may be any 127.0.0.x address. ``extra_env`` adds or overrides
+    ``rack:r1;zone:a``). ``ip`` may be any 127.0.0.x address. With ``credentials`` (a Mesos
+    credentials file: JSON ``{"credentials": [{"principal": ..., "secret": ...}]}`` or
+    ``principal secret`` lines) the master requires HTTP basic authentication of frameworks;
+    ``acls`` (a file of Mesos ACLs as JSON) makes it authorize them. Only the files' paths go to
+    the cluster's flags, never their contents. ``extra_env`` adds or overrides
     ``MESOS_*``/``LIBPROCESS_*`` flags for the master and agents. A ``detached`` cluster
     outlives the process that started it (the CLI's ``cluster up``); otherwise it stops by
     itself when that process ends.
@@ -73,6 +86,8 @@ class EmbeddedCluster(LocalService):
         resources: str = DEFAULT_RESOURCES,
         attributes: str | None = None,
         work_dir: Path | str | None = None,
+        credentials: Path | str | None = None,
+        acls: Path | str | None = None,
         extra_env: Mapping[str, str] | None = None,
         runtime: Runtime | None = None,
         progress: bool = False,
@@ -89,6 +104,8 @@ class EmbeddedCluster(LocalService):
         self.port = port
         self.resources = resources
         self.attributes = attributes
+        self.credentials = _existing_file("credentials", credentials)
+        self.acls = _existing_file("acls", acls)
         self.extra_env = dict(extra_env or {})
         self._runtime = runtime
         self._progress = progress
@@ -122,6 +139,12 @@ class EmbeddedCluster(LocalService):
         }
         if self.attributes:
             env["MESOS_ATTRIBUTES"] = self.attributes
+        if self.credentials is not None:
+            env["MESOS_AUTHENTICATE_HTTP_FRAMEWORKS"] = "true"
+            env["MESOS_HTTP_FRAMEWORK_AUTHENTICATORS"] = "basic"
+            env["MESOS_CREDENTIALS"] = str(self.credentials)
+        if self.acls is not None:
+            env["MESOS_ACLS"] = f"file://{self.acls}"
         env.update(self.extra_env)
         return env
 

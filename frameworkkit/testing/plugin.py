@@ -4,6 +4,7 @@ Installed with frameworkkit (entry point ``pytest11``). Fixtures:
 
 * ``mesos_cluster`` (session): an :class:`EmbeddedCluster` with ``--mesos-agents`` agents (default
   10) on a free loopback port; ``.url``, ``.agents``, ``.state()``, ``.stop()``, ``.restart()``.
+  ``--mesos-credentials FILE`` and ``--mesos-acls FILE`` secure it (see ``EmbeddedCluster``).
 * ``zookeeper`` (session): a :class:`ZooKeeperServer` on a free loopback port.
 """
 
@@ -34,12 +35,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=10,
         help="number of agents of the session's embedded Mesos cluster (default 10)",
     )
+    group.addoption(
+        "--mesos-credentials",
+        default=None,
+        help="credentials file: the session's cluster requires framework authentication",
+    )
+    group.addoption(
+        "--mesos-acls", default=None, help="ACLs file the session's cluster authorizes by"
+    )
 
 
 @pytest.fixture(scope="session")
 def mesos_cluster(request: pytest.FixtureRequest) -> Iterator[EmbeddedCluster]:
     """A real Mesos 1.11 master with agents, shared by the whole test session."""
-    cluster = EmbeddedCluster(agents=request.config.getoption("--mesos-agents"), port=free_port())
+    option = request.config.getoption
+    cluster = EmbeddedCluster(
+        agents=option("--mesos-agents"),
+        port=free_port(),
+        credentials=option("--mesos-credentials"),
+        acls=option("--mesos-acls"),
+    )
     with cluster:
         yield cluster
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -31,17 +32,21 @@ class ForwardedConnection:
 class CuttableProxy:
     """Forwards ``127.0.0.1:<port>`` to ``target_host:target_port`` from a thread of its own.
 
+    With ``tls`` (a server context) it terminates TLS in front of a plain target.
     Use it as a context manager, or call :meth:`start` and :meth:`close`. ``refused`` counts the
     connections reset while cut; ``connections`` lists the forwarded ones in the order they were
     accepted (read their bytes once the traffic of interest is over).
     """
 
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(
+        self, target_host: str, target_port: int, *, tls: ssl.SSLContext | None = None
+    ) -> None:
         if not target_host.startswith("127."):
             raise ValueError(f"target_host: loopback only, got {target_host!r}")
         if not 0 < target_port < 65536:
             raise ValueError(f"target_port: {target_port} is not a TCP port")
         self.target = (target_host, target_port)
+        self._tls = tls
         self.port = 0
         self.refused = 0
         self.connections: list[ForwardedConnection] = []
@@ -89,7 +94,7 @@ class CuttableProxy:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(_CONTROL_TIMEOUT)
 
     async def _listen(self) -> None:
-        self._server = await asyncio.start_server(self._forward, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._forward, "127.0.0.1", 0, ssl=self._tls)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _set_cut(self, cut: bool) -> None:

@@ -12,6 +12,7 @@ import frameworkkit
 PACKAGE = Path(frameworkkit.__file__).parent
 
 EXPECTED = [
+    "AccessDenied",
     "CommandExecutor",
     "Constraint",
     "DockerContainer",
