@@ -20,3 +20,13 @@ def lazy_exports(package: str, exports: Mapping[str, str]) -> Callable[[str], An
         return value
 
     return __getattr__
+
+
+def optional(module: str, extra: str, needed_for: str) -> Any:
+    """Import ``module`` of an optional dependency, or say which extra to install."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as missing:
+        raise ImportError(
+            f"{needed_for} needs {module.split('.')[0]}: pip install 'frameworkkit[{extra}]'"
+        ) from missing

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -82,7 +83,7 @@ class Groups:
         if not constraint.counting:
             return self._static_mask(constraint)
         tracker = self._groups[group][constraint.field]
-        allowed: BoolArray = constraint.value_mask(tracker.counts, tracker.first)[tracker.codes]
+        allowed: BoolArray = value_mask(constraint, tracker.counts, tracker.first)[tracker.codes]
         return allowed
 
     def allows(self, constraint: Constraint, group: str, agent: int) -> bool:
@@ -91,7 +92,7 @@ class Groups:
             return bool(self._static_mask(constraint)[agent])
         tracker = self._groups[group][constraint.field]
         code = int(tracker.codes[agent])
-        return bool(constraint.value_mask(tracker.counts, tracker.first)[code])
+        return bool(value_mask(constraint, tracker.counts, tracker.first)[code])
 
     def _static_mask(self, constraint: Constraint) -> BoolArray:
         mask = self._static.get(constraint)
@@ -116,3 +117,33 @@ class Groups:
             score = np.array([*named, 0.0])[codes]
             total = score if not total.size else total + score
         return total / len(task.locality)
+
+
+def value_mask(constraint: Constraint, counts: IntArray, first: int | None) -> BoolArray:
+    """Per value code, whether an agent with that value may take one more task of a group
+    under ``constraint`` (a counting one).
+
+    ``counts[code]`` is how many of the group's tasks sit on each value; the last code stands
+    for "field missing". ``first`` is the code of the group's first task (CLUSTER).
+    """
+    missing = len(counts) - 1
+    allowed: BoolArray
+    if constraint.operator == "UNIQUE":
+        allowed = counts == 0
+    elif constraint.operator == "MAX_PER":
+        allowed = counts < int(cast(str, constraint.value))
+    elif constraint.operator == "CLUSTER":
+        allowed = np.ones(len(counts), np.bool_)
+        if first is not None:
+            allowed[:] = False
+            allowed[first] = True
+    else:
+        present = counts > 0
+        groups = int(np.count_nonzero(present))
+        if groups == 0:
+            allowed = np.ones(len(counts), np.bool_)
+        else:
+            even = groups >= int(constraint.value or 0)
+            allowed = ~present | (even & (counts == counts[present].min()))
+    allowed[missing] = False
+    return allowed

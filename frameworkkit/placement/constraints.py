@@ -16,9 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
-import numpy as np
-import numpy.typing as npt
-
 from frameworkkit.placement.agents import SPECIAL_FIELDS, Agent
 
 Operator = Literal["UNIQUE", "CLUSTER", "GROUP_BY", "LIKE", "UNLIKE", "MAX_PER", "IS"]
@@ -33,9 +30,6 @@ OPERATORS: tuple[Operator, ...] = (
 )
 COUNTING_OPERATORS = ("UNIQUE", "CLUSTER", "GROUP_BY", "MAX_PER")
 """Operators whose verdict depends on where the group's tasks are (CLUSTER only without value)."""
-
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -147,34 +141,6 @@ class Constraint:
         if self.operator == "MAX_PER":
             return taken < int(cast(str, self.value))
         return taken == 0 or (len(counts) >= int(self.value or 0) and taken == min(counts.values()))
-
-    def value_mask(self, counts: IntArray, first: int | None) -> BoolArray:
-        """Per value code, whether an agent with that value may take one more task.
-
-        ``counts[code]`` is how many of the group's tasks sit on each value; the last code stands
-        for "field missing". ``first`` is the code of the group's first task (CLUSTER).
-        """
-        missing = len(counts) - 1
-        allowed: BoolArray
-        if self.operator == "UNIQUE":
-            allowed = counts == 0
-        elif self.operator == "MAX_PER":
-            allowed = counts < int(cast(str, self.value))
-        elif self.operator == "CLUSTER":
-            allowed = np.ones(len(counts), np.bool_)
-            if first is not None:
-                allowed[:] = False
-                allowed[first] = True
-        else:
-            present = counts > 0
-            groups = int(np.count_nonzero(present))
-            if groups == 0:
-                allowed = np.ones(len(counts), np.bool_)
-            else:
-                even = groups >= int(self.value or 0)
-                allowed = ~present | (even & (counts == counts[present].min()))
-        allowed[missing] = False
-        return allowed
 
 
 ConstraintLike = Constraint | Sequence[str]

@@ -10,31 +10,35 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import getpass
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Literal
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from frameworkkit import validation
 from frameworkkit.hooks import HookRunner, overrides
 from frameworkkit.loops import in_loop, run_blocking
-from frameworkkit.placement import Fitness, Unplaced
+from frameworkkit.placement import STRATEGY_NAMES
 from frameworkkit.protocol import infos
 from frameworkkit.protocol.messages import Offer, TaskStatus
-from frameworkkit.scheduler.matching import Matcher
 from frameworkkit.scheduler.metrics import FrameworkMetrics
 from frameworkkit.scheduler.packing import PackedExecutor
-from frameworkkit.scheduler.run import Run
 from frameworkkit.scheduler.sandbox import Sandbox
 from frameworkkit.scheduler.spec import TaskSpec
 from frameworkkit.scheduler.store import FileStateStore, StateStore
 from frameworkkit.scheduler.tasks import Task, TaskTracker
 from frameworkkit.states import TaskState
 from frameworkkit.transport import Secret, TransportOptions
+
+if TYPE_CHECKING:
+    import httpx
+
+    from frameworkkit.placement import Fitness, Unplaced
+    from frameworkkit.scheduler.matching import Matcher
+    from frameworkkit.scheduler.run import Run
 
 log = logging.getLogger("frameworkkit.scheduler")
 
@@ -127,7 +131,11 @@ class Framework:
         self.store: StateStore = store or FileStateStore(directory)
         self.tasks = TaskTracker()
         self.metrics = FrameworkMetrics()
-        self.matcher = Matcher(role, strategy, seed, executor)
+        if isinstance(strategy, str) and strategy not in STRATEGY_NAMES:
+            raise ValueError(
+                f"strategy: one of {sorted(STRATEGY_NAMES)} or a Fitness, got {strategy!r}"
+            )
+        self._strategy, self._seed = strategy, validation.whole_number("seed", seed)
         self.framework_id: str | None = None
         self._hooks = HookRunner(self.name)
         self._sandbox = Sandbox(master, base_options)
@@ -276,13 +284,20 @@ class Framework:
             raise RuntimeError(f"{self.name}: already running")
         with self._lock:
             self._ensure_loaded()
-        run = self._run = Run(self, self._options, self._transport)
+        run = self._run = self._new_run()
         try:
             await run.run(until, timeout=timeout, teardown=teardown)
         finally:
             self._run = None
 
     # ---- for the run's parts ------------------------------------------------------------------
+
+    @functools.cached_property
+    def matcher(self) -> Matcher:
+        """Places this framework's tasks on offers (made at first use: it loads the engine)."""
+        from frameworkkit.scheduler import matching
+
+        return matching.Matcher(self.role, self._strategy, self._seed, self.executor)
 
     def user_hook(self, name: str) -> Callable[..., Any] | None:
         """The subclass's hook ``name``, or None when it keeps the base class's no-op."""
@@ -312,6 +327,11 @@ class Framework:
 
     # ---- internals ----------------------------------------------------------------------------
 
+    def _new_run(self) -> Run:
+        from frameworkkit.scheduler import run  # loads the transport and the engine
+
+        return run.Run(self, self._options, self._transport)
+
     def _add(self, specs: list[TaskSpec]) -> list[Task]:
         with self._lock:
             self._ensure_loaded()
@@ -320,7 +340,7 @@ class Framework:
             self.store.put_tasks([task.record() for task in new])
         for task in new:
             task._sandbox = self._sandbox
-        self.metrics.tasks_submitted.inc(len(new))
+        self.metrics.tasks_submitted += len(new)
         if new and self._run is not None:
             self._run.new_work(new)
         return [task for task, _ in added]
@@ -376,7 +396,7 @@ class Framework:
         if self.framework_id is None:
             log.info("%s: no framework registered in Mesos; nothing to tear down", self.name)
             return
-        run = self._run = Run(self, self._options, self._transport)
+        run = self._run = self._new_run()
         try:
             await run.teardown_only()
         finally:

@@ -18,21 +18,18 @@ from typing import Any
 from frameworkkit.placement import (
     Agent,
     AgentOffers,
-    Alignment,
-    BinPack,
-    FirstFit,
     Fitness,
     InsufficientResources,
     OfferPool,
     PlacementResult,
     Resources,
     RunningTask,
-    Spread,
     TaskRequest,
     Unplaced,
     group_offers,
     place,
     resources_to_json,
+    strategy_named,
 )
 from frameworkkit.placement.resources import to_units
 from frameworkkit.protocol.messages import Offer
@@ -41,12 +38,6 @@ from frameworkkit.scheduler.tasks import Task
 
 log = logging.getLogger("frameworkkit.scheduler")
 
-STRATEGIES: dict[str, type[Fitness]] = {
-    "binpack": BinPack,
-    "spread": Spread,
-    "firstfit": FirstFit,
-    "alignment": Alignment,
-}
 RECENT_AGENT_SECONDS = 300.0
 """How long an agent's last offer counts when explaining why a task fits nowhere."""
 
@@ -78,15 +69,6 @@ class MatchResult:
         return grouped
 
 
-def fitness_for(strategy: str | Fitness) -> Fitness:
-    """A placement strategy by name (binpack, spread, firstfit, alignment) or as given."""
-    if isinstance(strategy, Fitness):
-        return strategy
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy: one of {sorted(STRATEGIES)} or a Fitness, got {strategy!r}")
-    return STRATEGIES[strategy]()
-
-
 class Matcher:
     """Places ready tasks on offers with the placement engine's strategy and constraints."""
 
@@ -98,7 +80,7 @@ class Matcher:
         executor: PackedExecutor | None = None,
     ) -> None:
         self.role = role
-        self.fitness = fitness_for(strategy)
+        self.fitness = strategy_named(strategy)
         self.seed = seed
         self.executor = executor
         self.agents: dict[str, Agent] = {}

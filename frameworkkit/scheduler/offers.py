@@ -61,7 +61,7 @@ class OfferHandler:
 
     async def handle(self, offers: list[Offer]) -> None:
         """Place what is ready on ``offers``, launch it, decline the rest, suppress if done."""
-        self.metrics.offers_received.inc(len(offers))
+        self.metrics.offers_received += len(offers)
         ready = self.tracker.ready()
         used: set[str] = set()
         if ready:
@@ -76,7 +76,7 @@ class OfferHandler:
         unused = [o.id.value for o in offers if o.id.value not in used]
         if unused:
             refuse = self.unfit_decline_seconds if self.tracker.pending() else self.decline_seconds
-            self.metrics.offers_declined.inc(len(unused))
+            self.metrics.offers_declined += len(unused)
             await self.link.call(
                 calls.decline(self.link.framework_id or "", unused, refuse_seconds=refuse)
             )
@@ -155,7 +155,7 @@ class OfferHandler:
                 )
             )
         self.store.put_tasks(records)  # durable before Mesos hears of them
-        self.metrics.tasks_launched.inc(len(records))
+        self.metrics.tasks_launched += len(records)
         log.info("%s: launching %d tasks on %d agents", self.name, len(records), len(by_agent))
         await asyncio.gather(*(self.link.call(call) for call in accepts))
 

@@ -220,7 +220,7 @@ class Run:
         else:
             log.info("%s: registered as framework %s", framework.name, framework_id)
         framework.remember_framework_id(framework_id)
-        framework.metrics.subscriptions.inc()
+        framework.metrics.subscriptions += 1
         self.offers.suppressed = not framework.tasks.pending()
         await self.reconciler.subscribed()
         self._schedule_hook("framework", "on_subscribed", framework_id)
@@ -258,8 +258,8 @@ class Run:
     def _tick(self) -> None:
         """Gauges; and REVIVE when ready work waits while offers are suppressed."""
         tracker, metrics = self.framework.tasks, self.framework.metrics
-        metrics.pending.set(len(tracker.pending()))
-        metrics.active.set(len(tracker.active()))
+        metrics.pending = len(tracker.pending())
+        metrics.active = len(tracker.active())
         if self.link.subscribed and self.offers.suppressed and tracker.ready():
             self._spawn(self.offers.revive_if_needed())
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from frameworkkit.transport import TransportOptions, detector_for
 
 if TYPE_CHECKING:
+    import httpx
+
     from frameworkkit.scheduler.tasks import Task
 
 OUTPUT_FILES = ("stdout", "stderr")
@@ -42,6 +42,8 @@ class Sandbox:
         if not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
             raise ValueError(f"name: a path inside the sandbox, got {name!r}")
         assert task.task_id is not None and task.agent_id is not None
+        import httpx
+
         async with httpx.AsyncClient(
             auth=self._options.basic_auth(),
             verify=self._options.ssl_context(),
@@ -88,6 +90,8 @@ class Sandbox:
 
 
 async def _get(http: httpx.AsyncClient, url: str, **params: Any) -> dict[str, Any]:
+    import httpx
+
     try:
         response = await http.get(url, params=params or None)
     except httpx.HTTPError as exc:

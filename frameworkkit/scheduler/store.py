@@ -15,6 +15,8 @@ from typing import Protocol
 
 import msgspec
 
+from frameworkkit._lazy import optional
+
 
 class TaskRecord(msgspec.Struct, kw_only=True):
     """One submitted task as persisted: its spec (as builtins), progress and current attempt."""
@@ -160,12 +162,12 @@ class ZooKeeperStateStore:
     """
 
     def __init__(self, hosts: str, path: str, *, timeout: float = 10.0) -> None:
-        from kazoo.client import KazooClient
+        kazoo = optional("kazoo.client", "zookeeper", "ZooKeeperStateStore")
 
         if not path.startswith("/") or path.endswith("/"):
             raise ValueError(f"path: a znode path starts and does not end with '/', got {path!r}")
         self.path = path
-        self._client = KazooClient(hosts=hosts, timeout=timeout)
+        self._client = kazoo.KazooClient(hosts=hosts, timeout=timeout)
         self._client.start(timeout=timeout)
         self._client.ensure_path(f"{path}/tasks")
         self._known: set[str] = set()

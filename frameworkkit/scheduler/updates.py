@@ -57,7 +57,7 @@ class UpdateHandler:
             log.warning("%s: update for %s has unknown state %r", self.name, task_id, status.state)
             await self._acknowledge(status)
             return
-        self.metrics.task_updates.labels(state.value).inc()
+        self.metrics.task_updates[state.value] += 1
         transition = self.tracker.update(
             task_id,
             state,
@@ -81,7 +81,7 @@ class UpdateHandler:
         acknowledge ``status`` (if any), and tell the framework what follows."""
         task = transition.task
         if transition.again:
-            self.metrics.tasks_retried.inc()
+            self.metrics.tasks_retried += 1
             log.info(
                 "%s: task %s attempt %d ended %s (%s); %s",
                 self.name,
@@ -93,7 +93,7 @@ class UpdateHandler:
             )
             self.on_again(task)
         if transition.final:
-            self.metrics.tasks_done.labels(task.state.value).inc()
+            self.metrics.tasks_done[task.state.value] += 1
             self._log_final(task)
             self.on_final(task)
         self.hooks.schedule(task.key, self._run_hooks, transition, status)
@@ -121,7 +121,7 @@ class UpdateHandler:
         if state is TaskState.TASK_RUNNING and transition.previous is not TaskState.TASK_RUNNING:
             started = self.submitted_at.pop(task.key, None)
             if started is not None:
-                self.metrics.time_to_running.observe(time.monotonic() - started)
+                self.metrics.observe_time_to_running(time.monotonic() - started)
             hooks.append(("on_task_running", (task,)))
         if transition.lost:
             hooks.append(("on_task_lost", (task,)))

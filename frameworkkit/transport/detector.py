@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from frameworkkit._lazy import optional
 from frameworkkit.validation import number
 
 from .errors import ConnectionFailed
@@ -274,9 +275,8 @@ class ZooKeeperDetector(MasterDetector):
             if self.target.username is not None and self.target.password is not None:
                 digest = f"{self.target.username}:{self.target.password.reveal()}"
                 auth = [("digest", digest)]
-            from kazoo.client import KazooClient  # only ZooKeeper users pay for the import
-
-            client = KazooClient(
+            kazoo = optional("kazoo.client", "zookeeper", "a zk:// master")
+            client = kazoo.KazooClient(
                 hosts=self.target.hosts, timeout=self._connect_timeout, auth_data=auth
             )
             try:

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from frameworkkit.placement import Agent, Constraint
+from frameworkkit.placement._groups import value_mask
 
 
 def on(rack: str | None, host: str = "h") -> Agent:
@@ -114,6 +115,6 @@ def test_vectorised_verdicts_match_the_plain_ones(
     tally = Counter(codes[value] for value in placed)
     counts = np.array([tally[code] for code in range(4)], np.int64)
     first = codes[placed[0]] if placed else None
-    mask = constraint.value_mask(counts, first)
+    mask = value_mask(constraint, counts, first)
     for value, code in codes.items():
         assert bool(mask[code]) == constraint.allows(on(value), [on(v) for v in placed])

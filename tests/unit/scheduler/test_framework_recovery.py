@@ -57,7 +57,7 @@ async def test_malformed_events_cut_frames_and_503s_end_in_resubscription(
     )
 
     async def stop_when_resubscribed() -> None:
-        while fw.metrics.subscriptions._value.get() < 2:
+        while fw.metrics.subscriptions < 2:
             await asyncio.sleep(0.01)
         fw.stop()
 
