@@ -2,7 +2,6 @@
 raises, slow plain hooks, and an executor that never registers."""
 
 import base64
-import collections
 import json
 import sys
 import threading
@@ -12,12 +11,12 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from frameworkkit import Constraint, Framework, PackedExecutor, Task, TaskSpec, TaskState
+from frameworkkit import Constraint, PackedExecutor, Task, TaskSpec, TaskState
 from frameworkkit.placement import Fitness, FitView
 from frameworkkit.protocol.messages import TaskStatus
 from frameworkkit.testing import EmbeddedCluster
 from frameworkkit.testing.plugin import free_port
-from tests.integration.test_framework import framework_metrics
+from tests.integration.test_framework import Recorder, framework_metrics
 
 
 class CallLog(httpx.AsyncHTTPTransport):
@@ -35,21 +34,6 @@ class CallLog(httpx.AsyncHTTPTransport):
 
     def of(self, kind: str) -> list[tuple[float, dict[str, object]]]:
         return [(at, call) for at, call in self.calls if call["type"] == kind]
-
-
-class Recorder(Framework):
-    name = "core-recorder"
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.finished: collections.Counter[str] = collections.Counter()
-        self.failed: list[Task] = []
-
-    def on_task_finished(self, task: Task) -> None:
-        self.finished[task.name] += 1
-
-    def on_task_failed(self, task: Task) -> None:
-        self.failed.append(task)
 
 
 def test_constraints_given_as_objects_and_as_marathon_lists_both_hold(
