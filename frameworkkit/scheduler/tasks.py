@@ -324,7 +324,7 @@ class TaskTracker:
                     task.relaunches += 1
                     delay = _backoff(task, task.relaunches)
                     return self._again(task, previous, state, delay, why="RELAUNCH")
-            elif task.retries < task.spec.max_retries:
+            elif state is not TaskState.TASK_FINISHED and task.retries < task.spec.max_retries:
                 task.retries += 1
                 return self._again(task, previous, state, _backoff(task, task.retries))
         if state in (TaskState.TASK_UNKNOWN, TaskState.TASK_UNREACHABLE):

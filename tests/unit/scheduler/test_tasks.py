@@ -34,6 +34,15 @@ def test_finished_exactly_once_and_duplicates_ignored() -> None:
     assert task.done and tracker.idle()
 
 
+def test_a_task_with_retries_left_that_finishes_is_done_not_run_again() -> None:
+    tracker = TaskTracker()
+    task, task_id = launched(tracker, retries=2)
+    tracker.update(task_id, TaskState.TASK_RUNNING)
+    final = tracker.update(task_id, TaskState.TASK_FINISHED)
+    assert final is not None and final.final and not final.again
+    assert task.state is TaskState.TASK_FINISHED and task.retries == 0 and tracker.idle()
+
+
 def test_a_name_is_the_key_an_equal_spec_returns_the_task_and_another_spec_is_refused() -> None:
     tracker = TaskTracker()
     first, new = tracker.add(TaskSpec(name="part-1", command="true"))
