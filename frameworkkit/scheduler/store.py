@@ -30,6 +30,7 @@ class TaskRecord(msgspec.Struct, kw_only=True):
     agent_id: str | None = None
     hostname: str | None = None
     executor_id: str | None = None
+    ports: list[int] = []  # the host ports the current attempt was given
     not_before: float = 0.0  # wall-clock time before which a retry must not launch
     message: str | None = None
     reason: str | None = None

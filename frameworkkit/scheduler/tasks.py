@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -45,8 +45,8 @@ class Task:
 
     ``await task.wait()`` (or ``task.done``) tells when it reached its final state: finished,
     failed after its retries, or killed. ``hostname``, ``agent_id``, ``executor_id`` and
-    ``framework_id`` say where the current attempt runs (ran); ``await
-    task.read_output("stdout")`` reads its sandbox.
+    ``framework_id`` say where the current attempt runs (ran), ``ports`` the host ports it was
+    given; ``await task.read_output("stdout")`` reads its sandbox.
     ``unplaced`` says why a pending task has not been launched yet (None once it was).
     """
 
@@ -61,6 +61,7 @@ class Task:
     agent_id: str | None = None
     hostname: str | None = None
     executor_id: str | None = None
+    ports: list[int] = field(default_factory=list)
     message: str | None = None
     reason: str | None = None
     healthy: bool | None = None
@@ -119,6 +120,7 @@ class Task:
             agent_id=self.agent_id,
             hostname=self.hostname,
             executor_id=self.executor_id,
+            ports=list(self.ports),
             not_before=self.not_before,
             message=self.message,
             reason=self.reason,
@@ -138,6 +140,7 @@ class Task:
             agent_id=record.agent_id,
             hostname=record.hostname,
             executor_id=record.executor_id,
+            ports=list(record.ports),
             not_before=record.not_before,
             message=record.message,
             reason=record.reason,
@@ -267,13 +270,17 @@ class TaskTracker:
         """True when every task is done: nothing pending, nothing running."""
         return self._open == 0
 
-    def start_attempt(self, task: Task, agent_id: str, hostname: str | None) -> str:
-        """Move a pending task to LAUNCHING on ``agent_id``; return the new attempt's task id."""
+    def start_attempt(
+        self, task: Task, agent_id: str, hostname: str | None, ports: Sequence[int] = ()
+    ) -> str:
+        """Move a pending task to LAUNCHING on ``agent_id`` with the host ``ports`` it was given;
+        return the new attempt's task id."""
         if task.state is not TaskState.PENDING:
             raise RuntimeError(f"task {task.key} is {task.state.value}, not pending")
         task.attempts += 1
         task.task_id = f"{task.key}.{task.attempts}"
         task.agent_id, task.hostname, task.executor_id = agent_id, hostname, None
+        task.ports = list(ports)
         task.state, task.unplaced, task._reached_running = TaskState.LAUNCHING, None, False
         task._step(TaskState.LAUNCHING, task_id=task.task_id, agent_id=agent_id)
         self._by_task_id[task.task_id] = task

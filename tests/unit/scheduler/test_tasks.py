@@ -7,7 +7,9 @@ from frameworkkit.scheduler.store import FrameworkState
 from frameworkkit.scheduler.tasks import DuplicateTaskName, Task, TaskTracker
 
 
-def launched(tracker: TaskTracker, retries: int = 0, relaunches: int = 5) -> tuple[Task, str]:
+def launched(
+    tracker: TaskTracker, retries: int = 0, relaunches: int = 5, ports: tuple[int, ...] = ()
+) -> tuple[Task, str]:
     task, new = tracker.add(
         TaskSpec(
             name="t",
@@ -18,7 +20,7 @@ def launched(tracker: TaskTracker, retries: int = 0, relaunches: int = 5) -> tup
         )
     )
     assert new
-    return task, tracker.start_attempt(task, "agent-1", "host-1")
+    return task, tracker.start_attempt(task, "agent-1", "host-1", ports)
 
 
 def test_finished_exactly_once_and_duplicates_ignored() -> None:
@@ -143,7 +145,8 @@ def test_a_task_that_cannot_be_placed_ends_with_the_message() -> None:
 
 def test_records_restore_the_same_task() -> None:
     tracker = TaskTracker()
-    task, task_id = launched(tracker, retries=1)
+    task, task_id = launched(tracker, retries=1, ports=(31002, 31007))
+    assert task.ports == [31002, 31007]
     tracker.update(task_id, TaskState.TASK_LOST)
     record = task.record()
     restored = TaskTracker()
@@ -151,6 +154,7 @@ def test_records_restore_the_same_task() -> None:
     again = restored.by_task_id(task_id)
     assert again is not None and again.key == "t" and again.relaunches == 1
     assert again.state is TaskState.PENDING and again.hostname == "host-1"
+    assert again.ports == [31002, 31007]
     assert FrameworkState(tasks=[record]).tasks[0].spec["name"] == "t"
 
 
