@@ -46,7 +46,8 @@ class Task:
     ``await task.wait()`` (or ``task.done``) tells when it reached its final state: finished,
     failed after its retries, or killed. ``hostname``, ``agent_id``, ``executor_id`` and
     ``framework_id`` say where the current attempt runs (ran), ``ports`` the host ports it was
-    given; ``await task.read_output("stdout")`` reads its sandbox.
+    given; ``launched_at``, ``started_at`` and ``ended_at`` when it was launched, reached
+    TASK_RUNNING and ended. ``await task.read_output("stdout")`` reads its sandbox.
     ``unplaced`` says why a pending task has not been launched yet (None once it was).
     """
 
@@ -62,6 +63,9 @@ class Task:
     hostname: str | None = None
     executor_id: str | None = None
     ports: list[int] = field(default_factory=list)
+    launched_at: float | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
     message: str | None = None
     reason: str | None = None
     healthy: bool | None = None
@@ -121,6 +125,9 @@ class Task:
             hostname=self.hostname,
             executor_id=self.executor_id,
             ports=list(self.ports),
+            launched_at=self.launched_at,
+            started_at=self.started_at,
+            ended_at=self.ended_at,
             not_before=self.not_before,
             message=self.message,
             reason=self.reason,
@@ -141,6 +148,9 @@ class Task:
             hostname=record.hostname,
             executor_id=record.executor_id,
             ports=list(record.ports),
+            launched_at=record.launched_at,
+            started_at=record.started_at,
+            ended_at=record.ended_at,
             not_before=record.not_before,
             message=record.message,
             reason=record.reason,
@@ -261,6 +271,7 @@ class TaskTracker:
         for task in self.active():
             previous = task.state
             task.state, task.message, task.reason = state, message, None
+            task.ended_at = time.time()
             task._step(state, task_id=task.task_id, message=message)
             self._final(task, previous, state)
             ended.append(task)
@@ -281,6 +292,7 @@ class TaskTracker:
         task.task_id = f"{task.key}.{task.attempts}"
         task.agent_id, task.hostname, task.executor_id = agent_id, hostname, None
         task.ports = list(ports)
+        task.launched_at, task.started_at, task.ended_at = time.time(), None, None
         task.state, task.unplaced, task._reached_running = TaskState.LAUNCHING, None, False
         task._step(TaskState.LAUNCHING, task_id=task.task_id, agent_id=agent_id)
         self._by_task_id[task.task_id] = task
@@ -296,8 +308,10 @@ class TaskTracker:
         agent_id: str | None = None,
         executor_id: str | None = None,
         healthy: bool | None = None,
+        timestamp: float | None = None,
     ) -> Transition | None:
-        """Apply a status update for ``task_id``; None if the id belongs to no attempt we know."""
+        """Apply a status update for ``task_id`` (sent at ``timestamp``, wall-clock seconds, if
+        known); None if the id belongs to no attempt we know."""
         task = self._by_task_id.get(task_id)
         if task is None:
             return None
@@ -315,8 +329,9 @@ class TaskTracker:
         task.agent_id = agent_id or task.agent_id
         task.executor_id = executor_id or task.executor_id
         task._step(state, task_id=task_id, reason=reason, message=message, agent_id=agent_id)
-        if state is TaskState.TASK_RUNNING:
-            task._reached_running = True
+        when = time.time() if timestamp is None else timestamp
+        if state is TaskState.TASK_RUNNING and not task._reached_running:
+            task._reached_running, task.started_at = True, when
         ends = state.is_terminal or state in (TaskState.TASK_UNKNOWN, TaskState.TASK_UNREACHABLE)
         if not ends:
             return Transition(task, previous, state)
@@ -324,6 +339,7 @@ class TaskTracker:
             # the launch never reached Mesos (the scheduler stopped before sending it)
             task.attempts -= 1
             return self._again(task, previous, state, delay=0.0, why="NOT_LAUNCHED")
+        task.ended_at = when
         if not task.kill_requested:
             reached = task._reached_running
             if is_infrastructure_failure(state, reason, reached_running=reached):
