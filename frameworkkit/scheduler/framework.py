@@ -28,7 +28,7 @@ from frameworkkit.scheduler.metrics import FrameworkMetrics
 from frameworkkit.scheduler.packing import PackedExecutor
 from frameworkkit.scheduler.sandbox import Sandbox
 from frameworkkit.scheduler.spec import TaskSpec
-from frameworkkit.scheduler.store import FileStateStore, StateStore
+from frameworkkit.scheduler.store import FileStateStore, StateStore, check_data_name
 from frameworkkit.scheduler.tasks import Task, TaskTracker
 from frameworkkit.states import TaskState
 from frameworkkit.transport import Secret, TransportOptions
@@ -141,6 +141,7 @@ class Framework:
         self._sandbox = Sandbox(master, base_options)
         self._lock = threading.RLock()
         self._loaded = False
+        self._data: dict[str, str] = {}
         self._run: Run | None = None
 
     # ---- hooks (override) ---------------------------------------------------------------------
@@ -231,6 +232,23 @@ class Framework:
         if found is None:
             raise KeyError(f"no task named {name!r}")
         return found
+
+    def get_data(self, name: str) -> str | None:
+        """The value kept under ``name`` by :meth:`put_data` (in this run or an earlier one with
+        the same state), or None."""
+        check_data_name(name)
+        with self._lock:
+            self._ensure_loaded()
+            return self._data.get(name)
+
+    def put_data(self, name: str, value: str | None) -> None:
+        """Keep a value of the framework's own (a schedule's progress, a definition) in its state
+        store under ``name`` (None removes it), durable when this returns, beside the tasks.
+        Thread-safe."""
+        check_data_name(name)
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"value: a str or None, got {type(value).__name__}")
+        self._on_framework_loop(lambda: self._put_data(name, value))
 
     @property
     def unplaced(self) -> dict[str, Unplaced]:
@@ -345,11 +363,21 @@ class Framework:
             self._run.new_work(new)
         return [task for task, _ in added]
 
+    def _put_data(self, name: str, value: str | None) -> None:
+        with self._lock:
+            self._ensure_loaded()
+            self.store.put_data(name, value)
+            if value is None:
+                self._data.pop(name, None)
+            else:
+                self._data[name] = value
+
     def _ensure_loaded(self) -> None:
         if self._loaded:
             return
         state = self.store.load()
         self.framework_id = state.framework_id
+        self._data = dict(state.data)
         for record in state.tasks:
             self.tasks.restore(record)._sandbox = self._sandbox
         self._loaded = True

@@ -130,7 +130,9 @@ class OfferHandler:
             infos = []
             for launch in launches:
                 task = launch.task
-                task_id = self.tracker.start_attempt(task, agent_id, launch.agent.hostname)
+                task_id = self.tracker.start_attempt(
+                    task, agent_id, launch.agent.hostname, launch.ports
+                )
                 task.executor_id = executor["executor_id"]["value"] if executor else task_id
                 task.framework_id = framework_id
                 infos.append(

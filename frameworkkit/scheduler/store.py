@@ -1,4 +1,5 @@
-"""Where a framework keeps what must survive a restart: its id and every submitted task.
+"""Where a framework keeps what must survive a restart: its id, every submitted task, and
+named values of its own (``Framework.put_data``).
 
 Use :class:`FileStateStore` (a local directory, the default) for a single scheduler process and
 :class:`ZooKeeperStateStore` when several scheduler instances fail over to each other. Both write
@@ -8,6 +9,7 @@ the whole state atomically, so a crash mid-write leaves the previous version int
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,16 +34,36 @@ class TaskRecord(msgspec.Struct, kw_only=True):
     agent_id: str | None = None
     hostname: str | None = None
     executor_id: str | None = None
+    ports: list[int] = []  # the host ports the current attempt was given
+    launched_at: float | None = None  # wall-clock seconds, of the current attempt
+    started_at: float | None = None  # when it reached TASK_RUNNING
+    ended_at: float | None = None  # when it ended
     not_before: float = 0.0  # wall-clock time before which a retry must not launch
     message: str | None = None
     reason: str | None = None
 
 
 class FrameworkState(msgspec.Struct, kw_only=True):
-    """The framework id Mesos gave us and every task we were asked to run."""
+    """The framework id Mesos gave us, every task we were asked to run, and the framework's own
+    named values."""
 
     framework_id: str | None = None
     tasks: list[TaskRecord] = []
+    data: dict[str, str] = {}
+
+
+DATA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+"""What names a value of the framework's own (also a znode name in ZooKeeper)."""
+
+
+def check_data_name(name: object) -> str:
+    """``name`` if it can name a value in every store; ValueError naming the problem if not."""
+    if not isinstance(name, str) or not DATA_NAME.match(name):
+        raise ValueError(
+            f"name: 1-200 letters, digits, '.', '_' or '-', not starting with a symbol; "
+            f"got {name!r}"
+        )
+    return name
 
 
 class StateStore(Protocol):
@@ -57,11 +79,17 @@ class StateStore(Protocol):
 
     def put_tasks(self, records: Sequence[TaskRecord]) -> None: ...
 
+    def put_data(self, name: str, value: str | None) -> None:
+        """Keep ``value`` under ``name`` (None removes it); durable when it returns."""
+        ...
+
 
 class _JournalLine(msgspec.Struct, omit_defaults=True):
     framework_id: str | None = None
     clear_framework_id: bool = False
     task: TaskRecord | None = None
+    data_name: str | None = None
+    data: str | None = None  # with data_name: the value, None to remove it
 
 
 _ENCODER = msgspec.json.Encoder()
@@ -74,6 +102,11 @@ def _apply(state: FrameworkState, line: _JournalLine, index: dict[str, int]) -> 
         state.framework_id = None
     elif line.framework_id is not None:
         state.framework_id = line.framework_id
+    if line.data_name is not None:
+        if line.data is None:
+            state.data.pop(line.data_name, None)
+        else:
+            state.data[line.data_name] = line.data
     if line.task is not None:
         at = index.get(line.task.key)
         if at is None:
@@ -113,7 +146,9 @@ class FileStateStore:
                     continue  # the last line, cut by a crash before it was durable
                 _apply(self._state, line, self._index)
         self._compact()
-        return msgspec.structs.replace(self._state, tasks=list(self._state.tasks))
+        return msgspec.structs.replace(
+            self._state, tasks=list(self._state.tasks), data=dict(self._state.data)
+        )
 
     def put_framework_id(self, framework_id: str | None) -> None:
         line = _JournalLine(framework_id=framework_id, clear_framework_id=framework_id is None)
@@ -122,6 +157,9 @@ class FileStateStore:
     def put_tasks(self, records: Sequence[TaskRecord]) -> None:
         if records:
             self._append([_JournalLine(task=r) for r in records])
+
+    def put_data(self, name: str, value: str | None) -> None:
+        self._append([_JournalLine(data_name=check_data_name(name), data=value)])
 
     def _append(self, lines: list[_JournalLine]) -> None:
         for line in lines:
@@ -154,7 +192,8 @@ class FileStateStore:
 
 
 class ZooKeeperStateStore:
-    """State in ZooKeeper under ``path``: the framework id in one znode, one znode per task.
+    """State in ZooKeeper under ``path``: the framework id in one znode, one znode per task
+    (``tasks/<name>``) and one per named value (``data/<name>``).
 
     Use it with several scheduler instances so the one that takes over finds the framework id and
     the pending work (``hosts`` like ``"127.0.0.1:2181"``, ``path`` like ``/crunch``). Each
@@ -170,6 +209,7 @@ class ZooKeeperStateStore:
         self._client = kazoo.KazooClient(hosts=hosts, timeout=timeout)
         self._client.start(timeout=timeout)
         self._client.ensure_path(f"{path}/tasks")
+        self._client.ensure_path(f"{path}/data")
         self._known: set[str] = set()
 
     def load(self) -> FrameworkState:
@@ -179,7 +219,11 @@ class ZooKeeperStateStore:
             data, _ = self._client.get(f"{self.path}/tasks/{name}")
             tasks.append(msgspec.json.decode(data, type=TaskRecord))
         self._known = {t.key for t in tasks}
-        return FrameworkState(framework_id=framework_id.decode() or None, tasks=tasks)
+        data = {}
+        for name in self._client.get_children(f"{self.path}/data"):
+            value, _ = self._client.get(f"{self.path}/data/{name}")
+            data[name] = value.decode()
+        return FrameworkState(framework_id=framework_id.decode() or None, tasks=tasks, data=data)
 
     def put_framework_id(self, framework_id: str | None) -> None:
         self._client.set(self.path, (framework_id or "").encode())
@@ -197,6 +241,16 @@ class ZooKeeperStateStore:
         if failures:
             raise RuntimeError(f"ZooKeeper state update failed: {failures[0]!r}")
         self._known.update(r.key for r in records)
+
+    def put_data(self, name: str, value: str | None) -> None:
+        node = f"{self.path}/data/{check_data_name(name)}"
+        if value is None:
+            if self._client.exists(node):
+                self._client.delete(node)
+        elif self._client.exists(node):
+            self._client.set(node, value.encode())
+        else:
+            self._client.create(node, value.encode())
 
     def close(self) -> None:
         self._client.stop()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -45,8 +45,9 @@ class Task:
 
     ``await task.wait()`` (or ``task.done``) tells when it reached its final state: finished,
     failed after its retries, or killed. ``hostname``, ``agent_id``, ``executor_id`` and
-    ``framework_id`` say where the current attempt runs (ran); ``await
-    task.read_output("stdout")`` reads its sandbox.
+    ``framework_id`` say where the current attempt runs (ran), ``ports`` the host ports it was
+    given; ``launched_at``, ``started_at`` and ``ended_at`` when it was launched, reached
+    TASK_RUNNING and ended. ``await task.read_output("stdout")`` reads its sandbox.
     ``unplaced`` says why a pending task has not been launched yet (None once it was).
     """
 
@@ -61,6 +62,10 @@ class Task:
     agent_id: str | None = None
     hostname: str | None = None
     executor_id: str | None = None
+    ports: list[int] = field(default_factory=list)
+    launched_at: float | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
     message: str | None = None
     reason: str | None = None
     healthy: bool | None = None
@@ -119,6 +124,10 @@ class Task:
             agent_id=self.agent_id,
             hostname=self.hostname,
             executor_id=self.executor_id,
+            ports=list(self.ports),
+            launched_at=self.launched_at,
+            started_at=self.started_at,
+            ended_at=self.ended_at,
             not_before=self.not_before,
             message=self.message,
             reason=self.reason,
@@ -138,6 +147,10 @@ class Task:
             agent_id=record.agent_id,
             hostname=record.hostname,
             executor_id=record.executor_id,
+            ports=list(record.ports),
+            launched_at=record.launched_at,
+            started_at=record.started_at,
+            ended_at=record.ended_at,
             not_before=record.not_before,
             message=record.message,
             reason=record.reason,
@@ -258,6 +271,7 @@ class TaskTracker:
         for task in self.active():
             previous = task.state
             task.state, task.message, task.reason = state, message, None
+            task.ended_at = time.time()
             task._step(state, task_id=task.task_id, message=message)
             self._final(task, previous, state)
             ended.append(task)
@@ -267,13 +281,18 @@ class TaskTracker:
         """True when every task is done: nothing pending, nothing running."""
         return self._open == 0
 
-    def start_attempt(self, task: Task, agent_id: str, hostname: str | None) -> str:
-        """Move a pending task to LAUNCHING on ``agent_id``; return the new attempt's task id."""
+    def start_attempt(
+        self, task: Task, agent_id: str, hostname: str | None, ports: Sequence[int] = ()
+    ) -> str:
+        """Move a pending task to LAUNCHING on ``agent_id`` with the host ``ports`` it was given;
+        return the new attempt's task id."""
         if task.state is not TaskState.PENDING:
             raise RuntimeError(f"task {task.key} is {task.state.value}, not pending")
         task.attempts += 1
         task.task_id = f"{task.key}.{task.attempts}"
         task.agent_id, task.hostname, task.executor_id = agent_id, hostname, None
+        task.ports = list(ports)
+        task.launched_at, task.started_at, task.ended_at = time.time(), None, None
         task.state, task.unplaced, task._reached_running = TaskState.LAUNCHING, None, False
         task._step(TaskState.LAUNCHING, task_id=task.task_id, agent_id=agent_id)
         self._by_task_id[task.task_id] = task
@@ -289,8 +308,10 @@ class TaskTracker:
         agent_id: str | None = None,
         executor_id: str | None = None,
         healthy: bool | None = None,
+        timestamp: float | None = None,
     ) -> Transition | None:
-        """Apply a status update for ``task_id``; None if the id belongs to no attempt we know."""
+        """Apply a status update for ``task_id`` (sent at ``timestamp``, wall-clock seconds, if
+        known); None if the id belongs to no attempt we know."""
         task = self._by_task_id.get(task_id)
         if task is None:
             return None
@@ -308,8 +329,9 @@ class TaskTracker:
         task.agent_id = agent_id or task.agent_id
         task.executor_id = executor_id or task.executor_id
         task._step(state, task_id=task_id, reason=reason, message=message, agent_id=agent_id)
-        if state is TaskState.TASK_RUNNING:
-            task._reached_running = True
+        when = time.time() if timestamp is None else timestamp
+        if state is TaskState.TASK_RUNNING and not task._reached_running:
+            task._reached_running, task.started_at = True, when
         ends = state.is_terminal or state in (TaskState.TASK_UNKNOWN, TaskState.TASK_UNREACHABLE)
         if not ends:
             return Transition(task, previous, state)
@@ -317,6 +339,7 @@ class TaskTracker:
             # the launch never reached Mesos (the scheduler stopped before sending it)
             task.attempts -= 1
             return self._again(task, previous, state, delay=0.0, why="NOT_LAUNCHED")
+        task.ended_at = when
         if not task.kill_requested:
             reached = task._reached_running
             if is_infrastructure_failure(state, reason, reached_running=reached):

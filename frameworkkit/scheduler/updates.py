@@ -66,6 +66,7 @@ class UpdateHandler:
             agent_id=agent_id,
             executor_id=status.executor_id.value if status.executor_id else None,
             healthy=status.healthy,
+            timestamp=status.timestamp,
         )
         if transition is None or transition.superseded:
             await self._kill_stray(status, state)

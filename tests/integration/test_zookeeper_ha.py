@@ -18,6 +18,9 @@ def test_a_framework_finds_the_master_through_zookeeper_and_keeps_state_there(
         store = ZooKeeperStateStore(zookeeper.connect_string, "/ha-framework")
         fw = Framework(f"zk://{zookeeper.connect_string}/mesos-a", store=store)
         handles = fw.submit_many(TaskSpec(name=f"zk-{i}", command="true") for i in range(3))
+        fw.put_data("progress", "submitted 3")
+        fw.put_data("scratch", "gone soon")
+        fw.put_data("scratch", None)
         fw.run(timeout=120)
         assert [h.state for h in handles] == [TaskState.TASK_FINISHED] * 3
         store.close()
@@ -26,6 +29,7 @@ def test_a_framework_finds_the_master_through_zookeeper_and_keeps_state_there(
     state = again.load()
     again.close()
     assert state.framework_id == fw.framework_id
+    assert state.data == {"progress": "submitted 3"}
     assert sorted((t.spec["name"], t.state) for t in state.tasks) == [
         (f"zk-{i}", "TASK_FINISHED") for i in range(3)
     ]

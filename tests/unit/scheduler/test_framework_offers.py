@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from frameworkkit.protocol.recordio import encode_record
-from frameworkkit.scheduler import Framework, TaskSpec, TaskState
+from frameworkkit.scheduler import FileStateStore, Framework, TaskSpec, TaskState
 from tests.unit.transport.fake_master import SUBSCRIBED, FakeMaster, event
 
 
@@ -27,7 +27,7 @@ class QueueBody(httpx.AsyncByteStream):
 
 def offer(offer_id: str) -> bytes:
     scalar = [("cpus", 2.0), ("mem", 1024.0)]
-    resources = [
+    resources: list[dict[str, object]] = [
         {
             "name": n,
             "type": "SCALAR",
@@ -37,6 +37,15 @@ def offer(offer_id: str) -> bytes:
         }
         for n, v in scalar
     ]
+    resources.append(
+        {
+            "name": "ports",
+            "type": "RANGES",
+            "ranges": {"range": [{"begin": 31000, "end": 31009}]},
+            "role": "*",
+            "allocation_info": {"role": "*"},
+        }
+    )
     body = {
         "id": {"value": offer_id},
         "framework_id": {"value": "fw-1"},
@@ -59,11 +68,8 @@ def update(task_id: str, state: str) -> bytes:
     return event("UPDATE", update={"status": status})
 
 
-async def test_a_failed_attempt_is_acked_retried_with_short_filters_and_revived(
-    tmp_path: Path,
-) -> None:
-    body = QueueBody()
-    calls: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+def recording_master(body: QueueBody, calls: asyncio.Queue[dict[str, object]]) -> FakeMaster:
+    """A master that streams ``body`` to SUBSCRIBE and puts every other call on ``calls``."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         call = json.loads(request.content)
@@ -72,6 +78,14 @@ async def test_a_failed_attempt_is_acked_retried_with_short_filters_and_revived(
         calls.put_nowait(call)
         return httpx.Response(202)
 
+    return FakeMaster(handler)
+
+
+async def test_a_failed_attempt_is_acked_retried_with_short_filters_and_revived(
+    tmp_path: Path,
+) -> None:
+    body = QueueBody()
+    calls: asyncio.Queue[dict[str, object]] = asyncio.Queue()
     seen: list[str] = []
 
     async def next_call(kind: str) -> dict[str, object]:
@@ -81,7 +95,8 @@ async def test_a_failed_attempt_is_acked_retried_with_short_filters_and_revived(
             if call["type"] == kind:
                 return call
 
-    fw = Framework("http://127.0.0.1:5050", state_dir=tmp_path, transport=FakeMaster(handler))
+    transport = recording_master(body, calls)
+    fw = Framework("http://127.0.0.1:5050", state_dir=tmp_path, transport=transport)
     task = fw.submit(
         TaskSpec(
             name="flaky", command="exit 1", cpus=1, mem=64, max_retries=1, retry_backoff_seconds=0.3
@@ -117,3 +132,29 @@ async def test_a_failed_attempt_is_acked_retried_with_short_filters_and_revived(
     assert task.state is TaskState.TASK_FINISHED and task.attempts == 2
     fw.stop()
     await asyncio.wait_for(runner, 10)
+
+
+async def test_a_launched_task_knows_its_host_ports_and_keeps_them_in_its_record(
+    tmp_path: Path,
+) -> None:
+    body = QueueBody()
+    calls: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    transport = recording_master(body, calls)
+    fw = Framework("http://127.0.0.1:5050", state_dir=tmp_path, transport=transport)
+    task = fw.submit(TaskSpec(name="web", command="serve", ports=["http", "admin"]))
+    assert task.ports == []
+    runner = asyncio.create_task(fw.run_async(until="forever"))
+    body.queue.put_nowait(SUBSCRIBED)
+    body.queue.put_nowait(offer("o1"))
+    accept = await asyncio.wait_for(calls.get(), 10)
+    while accept["type"] != "ACCEPT":
+        accept = await asyncio.wait_for(calls.get(), 10)
+    info = accept["accept"]["operations"][0]["launch"]["task_infos"][0]  # type: ignore[index]
+    env = {v["name"]: v["value"] for v in info["command"]["environment"]["variables"]}
+    assert len(task.ports) == 2
+    assert [env["PORT0"], env["PORT1"]] == [str(p) for p in task.ports]
+    assert env["PORT_ADMIN"] == str(task.ports[1])
+    fw.stop()
+    await asyncio.wait_for(runner, 10)
+    stored = {t.key: t for t in FileStateStore(tmp_path).load().tasks}
+    assert stored["web"].ports == task.ports

@@ -82,3 +82,31 @@ async def test_submit_checks_its_argument(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="role: task 'other'"):
         fw.submit(TaskSpec(name="other", command="true", role="batch"))
     assert fw.submit(TaskSpec(name="ok", command="true")).state.value == "PENDING"
+
+
+async def test_own_values_are_kept_beside_the_tasks_from_any_thread_and_found_again(
+    tmp_path: Path,
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        is_subscribe = json.loads(request.content)["type"] == "SUBSCRIBE"
+        return stream([framed(SUBSCRIBED)]) if is_subscribe else httpx.Response(202)
+
+    fw = Framework("http://127.0.0.1:5050", state_dir=tmp_path, transport=FakeMaster(handler))
+    fw.put_data("definition", '{"v": 1}')  # before the run: written at once
+    runner = asyncio.create_task(fw.run_async(until="forever"))
+    while not fw.framework_id:
+        await asyncio.sleep(0.01)
+    # while it runs, from a worker thread (as a plain hook would): handed to the run's loop
+    await asyncio.to_thread(fw.put_data, "definition", '{"v": 2}')
+    await asyncio.to_thread(fw.put_data, "cursor", "7")
+    assert fw.get_data("definition") == '{"v": 2}'
+    fw.stop()
+    await asyncio.wait_for(runner, 10)
+    again = Framework("http://127.0.0.1:5050", state_dir=tmp_path)
+    assert (again.get_data("definition"), again.get_data("cursor")) == ('{"v": 2}', "7")
+    again.put_data("cursor", None)
+    assert Framework("http://127.0.0.1:5050", state_dir=tmp_path).get_data("cursor") is None
+    with pytest.raises(ValueError, match="name: 1-200 letters"):
+        again.get_data("no spaces")
+    with pytest.raises(TypeError, match="value: a str or None"):
+        again.put_data("cursor", 7)  # type: ignore[arg-type]

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from frameworkkit.scheduler.store import FileStateStore, TaskRecord
 
 
@@ -38,3 +40,20 @@ def test_compaction_keeps_everything(tmp_path: Path) -> None:
     store.put_framework_id(None)
     assert len((tmp_path / "journal.jsonl").read_bytes().splitlines()) < 3
     assert len(FileStateStore(tmp_path).load().tasks) == 10
+
+
+def test_named_values_survive_reopening_and_compaction_and_none_removes_one(
+    tmp_path: Path,
+) -> None:
+    store = FileStateStore(tmp_path, compact_after=2)
+    store.load()
+    store.put_data("schedule", '{"next": 3}')
+    store.put_data("scratch", "x")
+    store.put_data("schedule", '{"next": 4}')
+    store.put_data("scratch", None)
+    assert FileStateStore(tmp_path).load().data == {"schedule": '{"next": 4}'}
+
+
+def test_a_value_name_must_fit_every_store(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="name: 1-200 letters"):
+        FileStateStore(tmp_path).put_data("a/b", "x")

@@ -1,5 +1,7 @@
 """The task tracker's state machine: names as keys, attempts, retries, relaunches, final states."""
 
+import time
+
 import pytest
 
 from frameworkkit.scheduler import TaskSpec, TaskState
@@ -7,7 +9,9 @@ from frameworkkit.scheduler.store import FrameworkState
 from frameworkkit.scheduler.tasks import DuplicateTaskName, Task, TaskTracker
 
 
-def launched(tracker: TaskTracker, retries: int = 0, relaunches: int = 5) -> tuple[Task, str]:
+def launched(
+    tracker: TaskTracker, retries: int = 0, relaunches: int = 5, ports: tuple[int, ...] = ()
+) -> tuple[Task, str]:
     task, new = tracker.add(
         TaskSpec(
             name="t",
@@ -18,7 +22,7 @@ def launched(tracker: TaskTracker, retries: int = 0, relaunches: int = 5) -> tup
         )
     )
     assert new
-    return task, tracker.start_attempt(task, "agent-1", "host-1")
+    return task, tracker.start_attempt(task, "agent-1", "host-1", ports)
 
 
 def test_finished_exactly_once_and_duplicates_ignored() -> None:
@@ -152,7 +156,8 @@ def test_a_task_that_cannot_be_placed_ends_with_the_message() -> None:
 
 def test_records_restore_the_same_task() -> None:
     tracker = TaskTracker()
-    task, task_id = launched(tracker, retries=1)
+    task, task_id = launched(tracker, retries=1, ports=(31002, 31007))
+    assert task.ports == [31002, 31007]
     tracker.update(task_id, TaskState.TASK_LOST)
     record = task.record()
     restored = TaskTracker()
@@ -160,7 +165,31 @@ def test_records_restore_the_same_task() -> None:
     again = restored.by_task_id(task_id)
     assert again is not None and again.key == "t" and again.relaunches == 1
     assert again.state is TaskState.PENDING and again.hostname == "host-1"
+    assert again.ports == [31002, 31007]
     assert FrameworkState(tasks=[record]).tasks[0].spec["name"] == "t"
+
+
+def test_an_attempt_keeps_when_it_launched_started_and_ended_from_the_updates_times() -> None:
+    tracker = TaskTracker()
+    task, task_id = launched(tracker, retries=1)
+    assert task.launched_at is not None and task.started_at is None and task.ended_at is None
+    tracker.update(task_id, TaskState.TASK_RUNNING, timestamp=1000.5)
+    tracker.update(task_id, TaskState.TASK_RUNNING, healthy=True, timestamp=1003.0)
+    assert task.started_at == 1000.5  # the first TASK_RUNNING, not a later health update
+    tracker.update(task_id, TaskState.TASK_FAILED, timestamp=1010.0)
+    assert task.ended_at == 1010.0 and task.state is TaskState.PENDING
+    second = tracker.start_attempt(task, "agent-1", "host-1")
+    assert task.started_at is None and task.ended_at is None  # a new attempt starts afresh
+    arrived = time.time()
+    tracker.update(second, TaskState.TASK_RUNNING)  # no timestamp: the time it arrived
+    assert task.started_at is not None and task.started_at >= arrived
+    tracker.update(second, TaskState.TASK_FINISHED, timestamp=2000.0)
+    restored = TaskTracker().restore(task.record())
+    assert (restored.launched_at, restored.started_at, restored.ended_at) == (
+        task.launched_at,
+        task.started_at,
+        2000.0,
+    )
 
 
 def test_what_is_unfinished_is_described_by_name() -> None:

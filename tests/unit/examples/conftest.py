@@ -1,0 +1,10 @@
+"""The examples are scripts whose modules sit beside each other: put their folders on the path,
+as running a script does."""
+
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).parents[3] / "examples"
+
+for folder in ("service", "cron"):
+    sys.path.insert(0, str(EXAMPLES / folder))
