@@ -20,7 +20,7 @@ import json
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -88,22 +88,7 @@ class DockerCluster:
 
     def attach(self, timeout: float = 120.0) -> DockerCluster:
         """Wait until a leader is elected and every agent registered; ClusterError if not."""
-        deadline = time.monotonic() + timeout
-        problem = "no answer yet"
-        while time.monotonic() < deadline:
-            problem = self.not_ready()
-            if not problem:
-                return self
-            time.sleep(0.5)
-        raise ClusterError(
-            f"dockerised cluster not ready after {timeout} s: {self._explain(problem)}"
-        )
-
-    def _explain(self, problem: str) -> str:
-        """The problem, with the last lines of the container it names."""
-        containers = [self.spec.zookeeper_container, *(m.container for m in self.masters)]
-        named = next((c for c in containers if problem.startswith(c)), containers[0])
-        return f"{problem}\nlast lines of {named}:\n{self.logs(named, 15)}"
+        return self._wait(timeout, "ready", lambda: None)
 
     def heal(self, timeout: float = 120.0) -> DockerCluster:
         """Unpause and start again whatever a test paused, killed or stopped; wait until ready.
@@ -111,22 +96,34 @@ class DockerCluster:
         A master that was frozen while leading exits when thawed (its session expired), so
         containers that stop meanwhile are started too.
         """
+        return self._wait(timeout, "healed", self._revive_containers)
+
+    def _revive_containers(self) -> None:
+        for container in [self.spec.zookeeper_container, *(m.container for m in self.masters)]:
+            state = self.state(container)
+            if state == "paused":
+                docker("unpause", container)
+            elif state in ("exited", "created", "dead"):
+                docker("start", container)
+
+    def _wait(self, timeout: float, what: str, each_round: Callable[[], None]) -> DockerCluster:
         deadline = time.monotonic() + timeout
         problem = "no answer yet"
         while time.monotonic() < deadline:
-            for container in [self.spec.zookeeper_container, *(m.container for m in self.masters)]:
-                state = self.state(container)
-                if state == "paused":
-                    docker("unpause", container)
-                elif state in ("exited", "created", "dead"):
-                    docker("start", container)
+            each_round()
             problem = self.not_ready()
             if not problem:
                 return self
             time.sleep(0.5)
         raise ClusterError(
-            f"dockerised cluster not healed after {timeout} s: {self._explain(problem)}"
+            f"dockerised cluster not {what} after {timeout} s: {self._explain(problem)}"
         )
+
+    def _explain(self, problem: str) -> str:
+        """The problem, with the last lines of the container it names."""
+        containers = [self.spec.zookeeper_container, *(m.container for m in self.masters)]
+        named = next((c for c in containers if problem.startswith(c)), containers[0])
+        return f"{problem}\nlast lines of {named}:\n{self.logs(named, 15)}"
 
     def remove_task_containers(self) -> None:
         """Remove the containers the agents started for tasks (they outlive a killed master)."""

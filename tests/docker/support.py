@@ -42,22 +42,19 @@ class CountingFramework(Framework):
         self.lost[task.key] += 1
 
 
+def counting(name: str) -> type[CountingFramework]:
+    """A CountingFramework class registering under ``name``."""
+    return type(f"Counting_{name}", (CountingFramework,), {"name": name})
+
+
 def waiting_tasks(prefix: str, count: int, release: Path) -> list[TaskSpec]:
     """Tasks that run until ``release`` exists (a file every master container sees).
 
-    ``max_retries`` covers relaunches after a failover, which spend retries until the scheduler
-    stops counting infrastructure losses against them.
+    No ``max_retries``: what a failover loses is relaunched under ``max_relaunches``.
     """
     command = f"while [ ! -e {release} ]; do sleep 2; done"
     return [
-        TaskSpec(
-            name=f"{prefix}-{i}",
-            command=command,
-            cpus=0.1,
-            mem=16,
-            max_retries=20,
-            retry_backoff_seconds=0.5,
-        )
+        TaskSpec(name=f"{prefix}-{i}", command=command, cpus=0.1, mem=16, retry_backoff_seconds=0.5)
         for i in range(count)
     ]
 

@@ -15,13 +15,9 @@ from frameworkkit.testing.docker_cluster import DockerCluster
 from frameworkkit.testing.embedded import LOOPBACK_OPENER, get_json
 from frameworkkit.testing.engine import has_cgroup_v1_cpu
 from frameworkkit.testing.images import base_tag
-from tests.docker.support import CountingFramework, wait_until
+from tests.docker.support import counting, wait_until
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
-
-
-class WebFramework(CountingFramework):
-    name = "docker-web"
 
 
 def answers(url: str) -> bytes | None:
@@ -48,7 +44,7 @@ async def test_docker_task_serves_http_on_its_port_then_is_killed_cleanly(
         pytest.skip("no cgroup v1 cpu hierarchy here: the agents run the mesos containerizer only")
     cluster = dockerised_mesos
     leader = cluster.leader()
-    fw = WebFramework(cluster.url, state_dir=tmp_path / "state")
+    fw = counting("docker-web")(cluster.url, state_dir=tmp_path / "state")
     web = fw.submit(
         TaskSpec(
             name="web",

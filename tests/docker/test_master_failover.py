@@ -16,9 +16,10 @@ import pytest
 
 from frameworkkit import TaskSpec, TaskState
 from frameworkkit.testing.docker_cluster import DockerCluster
+from frameworkkit.transport import EndReason
 from tests.docker.support import (
     PACKED,
-    CountingFramework,
+    counting,
     framework_on,
     recording,
     wait_until,
@@ -28,17 +29,15 @@ from tests.docker.support import (
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(900)]
 
 
-class LoadFramework(CountingFramework):
-    name = "docker-failover-load"
-
-
 async def test_leader_killed_with_300_tasks_in_flight(
     dockerised_mesos: DockerCluster, tmp_path: Path
 ) -> None:
     cluster = dockerised_mesos
     old = cluster.leader()
     release = cluster.spec.work_dir / f"release-{uuid.uuid4().hex}"
-    fw = LoadFramework(cluster.url, state_dir=tmp_path / "state", executor=PACKED)
+    fw = counting("docker-failover-load")(
+        cluster.url, state_dir=tmp_path / "state", executor=PACKED
+    )
     handles = fw.submit_many(waiting_tasks("load", 300, release))
     runner = asyncio.create_task(fw.run_async(timeout=840, teardown=True))
 
@@ -70,7 +69,7 @@ async def test_leader_killed_with_300_tasks_in_flight(
         "the lost tasks relaunched and running",
         runner,
     )
-    relaunched = sum(h.attempts > 1 for h in handles)
+    relaunched = sum(h.relaunches for h in handles)
     print(f"{relaunched} tasks relaunched, all running again {took:.1f} s after re-subscribing")
     release.touch()
     await asyncio.wait_for(runner, 300)
@@ -78,15 +77,8 @@ async def test_leader_killed_with_300_tasks_in_flight(
     assert [h.state for h in handles] == [TaskState.TASK_FINISHED] * 300
     assert fw.finished == {h.key: 1 for h in handles}  # each finished exactly once
     assert not fw.failed
-    assert relaunched == in_flight  # every task was on the killed leader's agents
-
-
-class PausedZkFramework(CountingFramework):
-    name = "docker-pause-zk"
-
-
-class PausedListFramework(CountingFramework):
-    name = "docker-pause-list"
+    # every task was on the killed leader's agents: relaunched once, no retry spent
+    assert [(h.relaunches, h.retries) for h in handles] == [(1, 0)] * 300
 
 
 async def test_paused_leader_is_left_behind_and_reports_nothing_twice(
@@ -98,8 +90,8 @@ async def test_paused_leader_is_left_behind_and_reports_nothing_twice(
     old = cluster.leader()
     others = [m for m in cluster.masters if m != old]
     release = cluster.spec.work_dir / f"release-{uuid.uuid4().hex}"
-    via_zk = PausedZkFramework(cluster.url, state_dir=tmp_path / "zk", executor=PACKED)
-    via_list = PausedListFramework(
+    via_zk = counting("docker-pause-zk")(cluster.url, state_dir=tmp_path / "zk", executor=PACKED)
+    via_list = counting("docker-pause-list")(
         [old.address, *(m.address for m in others)], state_dir=tmp_path / "list", executor=PACKED
     )
     zk_tasks = via_zk.submit_many(waiting_tasks("zk", 20, release))
@@ -122,19 +114,19 @@ async def test_paused_leader_is_left_behind_and_reports_nothing_twice(
         await wait_until(
             lambda: len(via_zk.subscriptions) > subscribed[via_zk.name], 120, "zk re-subscription"
         )
-        ended = log.first(via_zk.name, "subscription ended")
+        ended = log.first(via_zk.name, "ended")
         print(f"\npaused leader {old.address}")
         print(
             f"zk framework: re-subscribed after {via_zk.subscriptions[-1][0] - paused_at:.1f} s"
             f" ({'' if ended is None else ended[1]})"
         )
         await wait_until(
-            lambda: log.first(via_list.name, "no frame arrived in time") is not None,
+            lambda: log.first(via_list.name, EndReason.HEARTBEAT_MISSED.value) is not None,
             150,
             "the watchdog of the framework with a fixed master list",
             *runners,
         )
-        fired = log.first(via_list.name, "no frame arrived in time")
+        fired = log.first(via_list.name, EndReason.HEARTBEAT_MISSED.value)
         assert fired is not None
         print(f"list framework: watchdog ended its subscription after {fired[0] - paused_at:.1f} s")
         moved_before_thaw = len(via_list.subscriptions) > subscribed[via_list.name]
@@ -174,15 +166,11 @@ async def test_paused_leader_is_left_behind_and_reports_nothing_twice(
         assert not fw.failed
 
 
-class ZkRestartFramework(CountingFramework):
-    name = "docker-zk-restart"
-
-
 async def test_zookeeper_restart_then_failover_is_still_followed(
     dockerised_mesos: DockerCluster, tmp_path: Path
 ) -> None:
     cluster = dockerised_mesos
-    fw = ZkRestartFramework(cluster.url, state_dir=tmp_path / "state", executor=PACKED)
+    fw = counting("docker-zk-restart")(cluster.url, state_dir=tmp_path / "state", executor=PACKED)
     runner = asyncio.create_task(fw.run_async("forever", timeout=840))
     first = fw.submit_many(TaskSpec(name=f"before-{i}", command="true") for i in range(10))
     await wait_until(lambda: all(h.done for h in first), 120, "10 tasks done", runner)
