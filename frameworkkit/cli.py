@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import shutil
 import sys
 import urllib.error
@@ -330,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.getLogger("kazoo").setLevel(logging.ERROR)  # retries while ZooKeeper starts
     try:
         return int(args.func(args))
     except (InstallError, ClusterError, DockerError, ValueError) as exc:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from frameworkkit.testing.embedded import DEFAULT_RESOURCES
-from frameworkkit.testing.engine import docker_binary
 
 LABEL = "frameworkkit.cluster"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
@@ -140,8 +139,11 @@ class ClusterSpec:
         return cls(**{**fields, "master_ips": tuple(data["master_ips"])})
 
 
-def compose_document(spec: ClusterSpec, image: str) -> dict[str, Any]:
-    """The docker-compose file (version 2.4) for ``spec``, every container from ``image``."""
+def compose_document(spec: ClusterSpec, image: str, *, docker_client: str) -> dict[str, Any]:
+    """The docker-compose file (version 2.4) for ``spec``, every container from ``image``.
+
+    ``docker_client`` is the host's docker program, mounted for the agents' Docker containerizer.
+    """
     common: dict[str, Any] = {
         "image": image,
         "network_mode": "host",
@@ -197,15 +199,16 @@ def compose_document(spec: ClusterSpec, image: str) -> dict[str, Any]:
             "volumes": [
                 f"{work}:{work}",
                 "/var/run/docker.sock:/var/run/docker.sock",
-                f"{docker_binary()}:/usr/bin/docker:ro",  # the agents' Docker containerizer
+                f"{docker_client}:/usr/bin/docker:ro",
             ],
         }
     return {"version": "2.4", "services": services}
 
 
-def write_compose(spec: ClusterSpec, image: str) -> Path:
+def write_compose(spec: ClusterSpec, image: str, *, docker_client: str) -> Path:
     """Write ``docker-compose.yml`` into the spec's work directory; return its path."""
     spec.work_dir.mkdir(parents=True, exist_ok=True)
     path = spec.work_dir / "docker-compose.yml"
-    path.write_text(json.dumps(compose_document(spec, image), indent=2) + "\n")
+    document = compose_document(spec, image, docker_client=docker_client)
+    path.write_text(json.dumps(document, indent=2) + "\n")
     return path

@@ -37,7 +37,7 @@ from frameworkkit.testing.engine import (
     ensure_engine,
     run,
 )
-from frameworkkit.testing.images import Images, ensure_images
+from frameworkkit.testing.images import ensure_images
 from frameworkkit.transport.detector import leader_znode, master_url_from_info
 
 MISSING = "missing"
@@ -56,7 +56,6 @@ class DockerCluster:
         self.spec = spec
         self.masters = spec.master_specs()
         self.owns_work_dir = owns_work_dir
-        self.images: Images | None = None
 
     @property
     def url(self) -> str:
@@ -72,8 +71,8 @@ class DockerCluster:
     def prepare(self, *, progress: bool = False) -> Path:
         """Engine, images and compose file, built where missing; returns the compose file."""
         ensure_engine()
-        self.images = ensure_images(progress=progress)
-        return write_compose(self.spec, self.images.node)
+        images = ensure_images(progress=progress)
+        return write_compose(self.spec, images.node, docker_client=docker_binary())
 
     def compose(self, *args: str, timeout: float = 300.0) -> str:
         """Run ``docker-compose`` on this cluster's project and file."""

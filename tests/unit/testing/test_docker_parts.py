@@ -56,7 +56,9 @@ def test_a_spec_survives_its_json_form(tmp_path: Path) -> None:
 
 
 def test_every_container_is_on_the_host_network_with_loopback_addresses(tmp_path: Path) -> None:
-    document = compose_document(spec(tmp_path), "frameworkkit-node:x")
+    document = compose_document(
+        spec(tmp_path), "frameworkkit-node:x", docker_client="/usr/bin/docker"
+    )
     services = document["services"]
     assert sorted(services) == ["master-1", "master-2", "master-3", "zookeeper"]
     for service in services.values():
@@ -78,7 +80,7 @@ def test_every_container_is_on_the_host_network_with_loopback_addresses(tmp_path
 
 
 def test_the_compose_file_is_written_into_the_work_dir(tmp_path: Path) -> None:
-    path = write_compose(spec(tmp_path / "cluster"), "img")
+    path = write_compose(spec(tmp_path / "cluster"), "img", docker_client="/usr/bin/docker")
     assert path == tmp_path / "cluster" / "docker-compose.yml"
     assert json.loads(path.read_text())["version"] == "2.4"
 
