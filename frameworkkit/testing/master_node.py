@@ -118,12 +118,18 @@ def _start(cluster: EmbeddedCluster) -> bool:
 def _contend(
     args: argparse.Namespace, cluster: EmbeddedCluster, stopping: threading.Event
 ) -> int | None:
-    """Hold a znode until stopped (None) or the session expires (None: contend again)."""
+    """Hold a znode: 0 once stopped, 1 if the master died, 3 if the session expired while
+    leading, None to contend again (the session expired, or ZooKeeper did not answer)."""
     contender = MasterContender(args.zk, args.zk_path, cluster.url, timeout=args.session_timeout)
-    contender.start()
-    log.info("announced %s as %s", cluster.url, contender.znode)
     leading = False
     try:
+        try:
+            contender.start()
+        except Exception as exc:  # ZooKeeper still starting or restarting
+            log.warning("cannot announce %s yet: %s", cluster.url, exc)
+            stopping.wait(1.0)
+            return None
+        log.info("announced %s as %s", cluster.url, contender.znode)
         while not stopping.wait(1.0):
             if not cluster.running():
                 log.error("the master process ended:\n%s", cluster.log_tail())

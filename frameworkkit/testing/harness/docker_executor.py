@@ -23,6 +23,7 @@ from typing import Any
 
 import msgspec
 
+from frameworkkit import TaskState
 from frameworkkit.executor import CommandExecutor, ExecutorEnvironment, ExecutorEnvironmentError
 from frameworkkit.protocol.messages import CommandInfo, TaskInfo
 
@@ -111,6 +112,11 @@ class DockerTaskExecutor(CommandExecutor):
     async def kill(self, task_id: str, grace_period: float) -> None:
         await super().kill(task_id, grace_period)  # marks the kill, signals `docker run`
         await self._docker("stop", "-t", str(math.ceil(grace_period)), self.flags.container)
+
+    async def acknowledged(self, task_id: str, state: str) -> None:
+        await super().acknowledged(task_id, state)
+        if TaskState(state).is_terminal:  # one task per container: done once its end is heard
+            self.stop()
 
     async def _docker(self, *args: str) -> None:
         process = await asyncio.create_subprocess_exec(
