@@ -16,16 +16,18 @@ import sys
 import urllib.error
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from frameworkkit.testing.compose import ClusterSpec
-from frameworkkit.testing.docker_cluster import DockerCluster
 from frameworkkit.testing.embedded import DEFAULT_RESOURCES, ClusterError, EmbeddedCluster, get_json
 from frameworkkit.testing.engine import DockerError, ensure_engine
 from frameworkkit.testing.images import ensure_images
 from frameworkkit.testing.processes import alive, stop_tree
 from frameworkkit.testing.runtime import MESOS_VERSION, InstallError, default_home, ensure_runtime
 from frameworkkit.testing.zookeeper import ensure_zookeeper
+
+if TYPE_CHECKING:
+    from frameworkkit.testing.docker_cluster import DockerCluster
 
 _HARNESS_FRAMEWORK = "frameworkkit-harness"
 
@@ -61,9 +63,21 @@ def _load_record(port: int | None, name: str | None = None) -> dict[str, Any]:
     return dict(json.loads(records[0].read_text()))
 
 
-def _docker_cluster(record: dict[str, Any]) -> DockerCluster:
+def _docker_cluster(spec: ClusterSpec, *, owns_work_dir: bool) -> DockerCluster:
+    """The dockerised cluster of ``spec`` (it watches ZooKeeper: the zookeeper extra)."""
+    try:
+        from frameworkkit.testing.docker_cluster import DockerCluster
+    except ImportError as exc:
+        raise SystemExit(
+            f"frameworkkit: the dockerised cluster needs kazoo ({exc}); "
+            "install frameworkkit[zookeeper]"
+        ) from exc
+    return DockerCluster(spec, owns_work_dir=owns_work_dir)
+
+
+def _recorded_docker_cluster(record: dict[str, Any]) -> DockerCluster:
     spec = ClusterSpec.from_json(record["spec"])
-    return DockerCluster(spec, owns_work_dir=bool(record["owns_work_dir"]))
+    return _docker_cluster(spec, owns_work_dir=bool(record["owns_work_dir"]))
 
 
 def _is_harness(pid: int) -> bool:
@@ -120,7 +134,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 def _docker_up(args: argparse.Namespace) -> int:
     path = docker_record_path(args.name)
     if path.is_file():
-        cluster = _docker_cluster(json.loads(path.read_text()))
+        cluster = _recorded_docker_cluster(json.loads(path.read_text()))
         if not cluster.not_ready():
             print(cluster.url)
             print(f"already running ({args.name})", file=sys.stderr)
@@ -137,7 +151,7 @@ def _docker_up(args: argparse.Namespace) -> int:
         master_port=args.port,
         zk_port=args.zk_port,
     )
-    cluster = DockerCluster(spec, owns_work_dir=owned)
+    cluster = _docker_cluster(spec, owns_work_dir=owned)
     if not args.quiet:
         print(
             f"starting ZooKeeper, {args.masters} masters and {args.agents} agents ...",
@@ -224,7 +238,7 @@ def _format_docker_status(status: dict[str, Any]) -> str:
 def cmd_status(args: argparse.Namespace) -> int:
     record = {} if args.master else _load_record(args.port, args.name)
     if record.get("kind") == "docker":
-        status = _docker_cluster(record).status()
+        status = _recorded_docker_cluster(record).status()
         print(json.dumps(status, indent=2) if args.json else _format_docker_status(status))
         return 0
     url = args.master or record["url"]
@@ -240,7 +254,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_down(args: argparse.Namespace) -> int:
     record = _load_record(args.port, args.name)
     if record.get("kind") == "docker":
-        cluster = _docker_cluster(record)
+        cluster = _recorded_docker_cluster(record)
         cluster.down()
         docker_record_path(cluster.spec.name).unlink(missing_ok=True)
         print(f"removed the containers of {cluster.spec.name} ({record['url']})", file=sys.stderr)

@@ -44,6 +44,7 @@ IMAGE_PYTHON = "3.11"  # bookworm's python3
 IMAGE_SITE = f"/usr/local/lib/python{IMAGE_PYTHON}/dist-packages"
 IMAGE_RUNTIME_HOME = Path(f"/opt/frameworkkit/mesos-{MESOS_VERSION}")
 LABEL = "frameworkkit.image"
+IMAGE_EXTRAS = ("zookeeper",)  # the contenders beside the masters use kazoo
 _BASE_PACKAGES = ("python3",)
 # wheels bookworm's glibc 2.36 runs: pip takes each manylinux tag only as named
 _PLATFORMS = [f"--platform=manylinux_2_{minor}_x86_64" for minor in range(17, 37)]
@@ -136,15 +137,17 @@ def _build_base(tag: str) -> None:
 
 
 def _requirements() -> list[str]:
-    """frameworkkit's own dependencies (no extras), pinned to the versions installed here."""
+    """frameworkkit's dependencies with the extras the containers use, pinned to the versions
+    installed here."""
     pinned = []
     for requirement in importlib.metadata.requires("frameworkkit") or []:
-        if "extra ==" in requirement.replace('"', "").replace("'", ""):
+        name, _, marker = requirement.partition(";")
+        extra = re.search(r"extra\s*==\s*['\"]([^'\"]+)", marker)
+        if extra and extra.group(1) not in IMAGE_EXTRAS:
             continue
-        match = re.match(r"[A-Za-z0-9._-]+", requirement)
-        if match:
-            name = match.group(0)
-            pinned.append(f"{name}=={importlib.metadata.version(name)}")
+        match = re.match(r"[A-Za-z0-9._-]+", name.strip())
+        if match and match.group(0) != "frameworkkit":
+            pinned.append(f"{match.group(0)}=={importlib.metadata.version(match.group(0))}")
     return sorted(pinned)
 
 

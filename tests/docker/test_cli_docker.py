@@ -40,7 +40,7 @@ def test_cluster_up_docker_status_down_with_3_masters_and_30_agents() -> None:
     try:
         assert up.returncode == 0, up.stderr
         assert up.stdout.strip() == f"zk://127.0.0.1:{zk_port}/mesos"
-        print(f"\ncluster up --docker (images built before): ready in {took:.1f} s")
+        print(f"\ncluster up --docker: ready in {took:.1f} s (images built only where missing)")
 
         status = frameworkkit("cluster", "status", "--name", name, "--json")
         assert status.returncode == 0, status.stderr
