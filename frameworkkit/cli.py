@@ -1,24 +1,33 @@
-"""The ``frameworkkit`` command: run an embedded real Mesos cluster and look at it.
+"""The ``frameworkkit`` command: run a real Mesos cluster and look at it.
 
-``frameworkkit cluster up|status|down`` manage a background cluster whose pid, URL and log are
-recorded under ``$FRAMEWORKKIT_HOME/clusters/``, so later commands find it by port.
+``frameworkkit cluster up|status|down`` manage a background cluster recorded under
+``$FRAMEWORKKIT_HOME/clusters/``, so later commands find it: an embedded cluster (one process,
+found by port) or, with ``--docker``, a dockerised one (ZooKeeper and several masters in
+containers, found by name).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import shutil
 import sys
 import urllib.error
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from frameworkkit.testing.compose import ClusterSpec
 from frameworkkit.testing.embedded import DEFAULT_RESOURCES, ClusterError, EmbeddedCluster, get_json
+from frameworkkit.testing.engine import DockerError, ensure_engine
+from frameworkkit.testing.images import ensure_images
 from frameworkkit.testing.processes import alive, stop_tree
 from frameworkkit.testing.runtime import MESOS_VERSION, InstallError, default_home, ensure_runtime
 from frameworkkit.testing.zookeeper import ensure_zookeeper
+
+if TYPE_CHECKING:
+    from frameworkkit.testing.docker_cluster import DockerCluster
 
 _HARNESS_FRAMEWORK = "frameworkkit-harness"
 
@@ -32,20 +41,43 @@ def record_path(port: int) -> Path:
     return _records_dir() / f"{port}.json"
 
 
-def _load_record(port: int | None) -> dict[str, Any]:
-    """The record of the cluster on ``port``, or of the only recorded cluster."""
-    if port is not None:
-        path = record_path(port)
+def docker_record_path(name: str) -> Path:
+    """Where `cluster up --docker` records the dockerised cluster called ``name``."""
+    return _records_dir() / f"docker-{name}.json"
+
+
+def _load_record(port: int | None, name: str | None = None) -> dict[str, Any]:
+    """The record of the cluster on ``port`` or called ``name``, or of the only one recorded."""
+    if port is not None or name is not None:
+        path = record_path(port) if port is not None else docker_record_path(str(name))
         if not path.is_file():
-            raise SystemExit(f"frameworkkit: no cluster recorded on port {port}")
+            which = f"on port {port}" if port is not None else f"called {name!r}"
+            raise SystemExit(f"frameworkkit: no cluster recorded {which}")
         return dict(json.loads(path.read_text()))
     records = sorted(_records_dir().glob("*.json")) if _records_dir().is_dir() else []
     if not records:
         raise SystemExit("frameworkkit: no cluster is running (start one: frameworkkit cluster up)")
     if len(records) > 1:
-        ports = ", ".join(p.stem for p in records)
-        raise SystemExit(f"frameworkkit: several clusters run (ports {ports}); pass --port")
+        names = ", ".join(p.stem for p in records)
+        raise SystemExit(f"frameworkkit: several clusters run ({names}); pass --port or --name")
     return dict(json.loads(records[0].read_text()))
+
+
+def _docker_cluster(spec: ClusterSpec, *, owns_work_dir: bool) -> DockerCluster:
+    """The dockerised cluster of ``spec`` (it watches ZooKeeper: the zookeeper extra)."""
+    try:
+        from frameworkkit.testing.docker_cluster import DockerCluster
+    except ImportError as exc:
+        raise SystemExit(
+            f"frameworkkit: the dockerised cluster needs kazoo ({exc}); "
+            "install frameworkkit[zookeeper]"
+        ) from exc
+    return DockerCluster(spec, owns_work_dir=owns_work_dir)
+
+
+def _recorded_docker_cluster(record: dict[str, Any]) -> DockerCluster:
+    spec = ClusterSpec.from_json(record["spec"])
+    return _docker_cluster(spec, owns_work_dir=bool(record["owns_work_dir"]))
 
 
 def _is_harness(pid: int) -> bool:
@@ -56,6 +88,8 @@ def _is_harness(pid: int) -> bool:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    if args.docker:
+        return _docker_up(args)
     path = record_path(args.port)
     if path.is_file():
         record = json.loads(path.read_text())
@@ -94,6 +128,44 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(cluster.url)
     if not args.quiet:
         print(f"ready: pid {cluster.pid}, log {cluster.log_path}", file=sys.stderr)
+    return 0
+
+
+def _docker_up(args: argparse.Namespace) -> int:
+    path = docker_record_path(args.name)
+    if path.is_file():
+        cluster = _recorded_docker_cluster(json.loads(path.read_text()))
+        if not cluster.not_ready():
+            print(cluster.url)
+            print(f"already running ({args.name})", file=sys.stderr)
+            return 0
+        cluster.down()
+        path.unlink()
+    owned = args.work_dir is None
+    spec = ClusterSpec(
+        name=args.name,
+        work_dir=Path(args.work_dir or _records_dir() / f"docker-{args.name}"),
+        masters=args.masters,
+        agents=args.agents,
+        resources=args.resources,
+        master_port=args.port,
+        zk_port=args.zk_port,
+    )
+    cluster = _docker_cluster(spec, owns_work_dir=owned)
+    if not args.quiet:
+        print(
+            f"starting ZooKeeper, {args.masters} masters and {args.agents} agents ...",
+            file=sys.stderr,
+        )
+    cluster.prepare(progress=not args.quiet)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"kind": "docker", "url": spec.url, "spec": spec.to_json(), "owns_work_dir": owned}
+    path.write_text(json.dumps(record, indent=2))  # before starting: `down` finds what we made
+    cluster.compose("up", "-d")
+    cluster.attach(args.timeout)
+    print(cluster.url)
+    if not args.quiet:
+        print(f"ready: leader {cluster.leader().address}", file=sys.stderr)
     return 0
 
 
@@ -149,8 +221,27 @@ def _format_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _format_docker_status(status: dict[str, Any]) -> str:
+    zk = status["zookeeper"]
+    lines = [f"zookeeper  {zk['address']:<16} {zk['container']:<30} {zk['state']}"]
+    for m in status["masters"]:
+        role = "leader" if m["leading"] else "master"
+        active = "-" if m["agents_active"] is None else m["agents_active"]
+        lines.append(
+            f"{role:<10} {m['address']:<16} {m['container']:<30} {m['state']:<8} "
+            f"agents {active}/{m['agents']}"
+        )
+    lines.append(f"frameworks use {status['url']}")
+    return "\n".join(lines)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    url = args.master or _load_record(args.port)["url"]
+    record = {} if args.master else _load_record(args.port, args.name)
+    if record.get("kind") == "docker":
+        status = _recorded_docker_cluster(record).status()
+        print(json.dumps(status, indent=2) if args.json else _format_docker_status(status))
+        return 0
+    url = args.master or record["url"]
     try:
         summary = cluster_summary(url)
     except (OSError, urllib.error.URLError) as exc:
@@ -161,7 +252,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    record = _load_record(args.port)
+    record = _load_record(args.port, args.name)
+    if record.get("kind") == "docker":
+        cluster = _recorded_docker_cluster(record)
+        cluster.down()
+        docker_record_path(cluster.spec.name).unlink(missing_ok=True)
+        print(f"removed the containers of {cluster.spec.name} ({record['url']})", file=sys.stderr)
+        return 0
     pid = int(record["pid"])
     if alive(pid) and _is_harness(pid):
         stop_tree(pid)
@@ -179,6 +276,10 @@ def cmd_setup(args: argparse.Namespace) -> int:
     print(f"Mesos {MESOS_VERSION} runtime: {runtime.home}")
     if args.zookeeper:
         print(f"ZooKeeper: {ensure_zookeeper()}")
+    if args.docker:
+        ensure_engine()
+        images = ensure_images(progress=not args.quiet)
+        print(f"Docker images: {images.base} {images.mesos} {images.node}")
     return 0
 
 
@@ -187,15 +288,34 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     setup = commands.add_parser("setup", help="install the embedded Mesos runtime (needs root)")
     setup.add_argument("--zookeeper", action="store_true", help="also install ZooKeeper")
+    setup.add_argument(
+        "--docker",
+        action="store_true",
+        help="also install the Docker engine and build the dockerised cluster's images",
+    )
     setup.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     setup.set_defaults(func=cmd_setup)
-    cluster = commands.add_parser("cluster", help="an embedded real Mesos 1.11 cluster")
+    cluster = commands.add_parser(
+        "cluster", help="a real Mesos 1.11 cluster, embedded or in Docker"
+    )
     actions = cluster.add_subparsers(dest="action", required=True)
 
     up = actions.add_parser("up", help="start a cluster in the background; print its URL")
-    up.add_argument("--agents", type=int, default=3, help="number of agents (default 3)")
+    up.add_argument("--agents", type=int, default=3, help="number of agents in all (default 3)")
     up.add_argument("--port", type=int, default=5050, help="master port (default 5050)")
-    up.add_argument("--ip", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    up.add_argument(
+        "--docker",
+        action="store_true",
+        help="ZooKeeper and several masters in Docker containers (prints the zk:// URL)",
+    )
+    up.add_argument("--masters", type=int, default=3, help="with --docker: masters (default 3)")
+    up.add_argument("--name", default="frameworkkit", help="with --docker: container name prefix")
+    up.add_argument("--zk-port", type=int, default=2181, help="with --docker: ZooKeeper port")
+    up.add_argument(
+        "--ip",
+        default="127.0.0.1",
+        help="loopback address (default 127.0.0.1; with --docker, masters use 127.0.0.2, ...)",
+    )
     up.add_argument("--resources", default=DEFAULT_RESOURCES, help="each agent's resources")
     up.add_argument("--attributes", default=None, help="each agent's attributes (rack:r1;zone:a)")
     up.add_argument("--work-dir", default=None, help="where the agents keep their sandboxes")
@@ -209,21 +329,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = actions.add_parser("status", help="version, leader, agents, resources, frameworks")
     status.add_argument("--port", type=int, default=None, help="which recorded cluster")
+    status.add_argument("--name", default=None, help="which recorded dockerised cluster")
     status.add_argument("--master", default=None, help="any master URL instead of a record")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=cmd_status)
 
-    down = actions.add_parser("down", help="stop a cluster and every process it started")
+    down = actions.add_parser(
+        "down", help="stop a cluster and every process (or container) it started"
+    )
     down.add_argument("--port", type=int, default=None, help="which recorded cluster")
+    down.add_argument("--name", default=None, help="which recorded dockerised cluster")
     down.set_defaults(func=cmd_down)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.getLogger("kazoo").setLevel(logging.ERROR)  # retries while ZooKeeper starts
     try:
         return int(args.func(args))
-    except (InstallError, ClusterError, ValueError) as exc:
+    except (InstallError, ClusterError, DockerError, ValueError) as exc:
         print(f"frameworkkit: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into `head` and the like

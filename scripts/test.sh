@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Set up a fresh Debian machine (as root) and run the whole test suite: unit and property tests,
-# integration tests on an embedded real Mesos 1.11 cluster, lint, types and the docs build.
+# integration tests on an embedded real Mesos 1.11 cluster, the dockerised tier (ZooKeeper and three
+# masters in containers, failover under load), lint, types and the docs build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 python3 -m pip install -q -e '.[test,dev,docs]'
-python3 -m frameworkkit.cli setup --zookeeper --quiet
+python3 -m frameworkkit.cli setup --zookeeper --docker --quiet
 python3 -m pytest -q -p no:cacheprovider "$@"
 ruff check .
 ruff format --check .

@@ -10,12 +10,14 @@ contender (or its ZooKeeper session expiring) removes the znode, which is a lead
 from __future__ import annotations
 
 import json
+import threading
 import urllib.request
 from types import TracebackType
 
-from kazoo.client import KazooClient
+from kazoo.client import KazooClient, KazooState
 
 from frameworkkit.testing.embedded import LOOPBACK_OPENER
+from frameworkkit.transport.detector import MASTER_ZNODE_PREFIX, leader_znode
 
 
 def master_info(master_url: str, timeout: float = 10.0) -> dict[str, object]:
@@ -41,13 +43,30 @@ class MasterContender:
         self._client = KazooClient(hosts=zk_hosts, timeout=timeout)
         self._timeout = timeout
         self.znode: str | None = None
+        self.lost = threading.Event()
+        """Set once the ZooKeeper session expired (the znode is gone)."""
+        self._client.add_listener(self._on_state)
+
+    def _on_state(self, state: str) -> None:
+        if state == KazooState.LOST:
+            self.lost.set()
+
+    def leading(self) -> bool:
+        """True while this contender's znode is the lowest under ``path``."""
+        if self.znode is None or self.lost.is_set():
+            return False
+        children = self._client.get_children(self.path)
+        return f"{self.path}/{leader_znode(children)}" == self.znode
 
     def start(self) -> MasterContender:
         info = master_info(self.master_url, self._timeout)
         self._client.start(timeout=self._timeout)
         self._client.ensure_path(self.path)
         self.znode = self._client.create(
-            f"{self.path}/json.info_", json.dumps(info).encode(), ephemeral=True, sequence=True
+            f"{self.path}/{MASTER_ZNODE_PREFIX}",
+            json.dumps(info).encode(),
+            ephemeral=True,
+            sequence=True,
         )
         return self
 

@@ -42,6 +42,7 @@ def _harness_launcher_dir(root: Path) -> Path:
         # a plain script in isolated mode: it starts in milliseconds, once per task
         "mesos-containerizer": f'-I -S "{_HARNESS / "containerizer.py"}"',
         "mesos-executor": "-m frameworkkit.executor",
+        "mesos-docker-executor": "-m frameworkkit.testing.harness.docker_executor",
     }
     for name, target in programs.items():
         path = root / name

@@ -32,10 +32,12 @@ _BDISTS = ("mesos.scheduler", "mesos.interface")
 _PY2_WHEELS = ("protobuf==3.17.3", "six==1.16.0")
 _DEBIAN_PACKAGES = ("libsvn1", "libapr1", "patchelf", "gcc", "libc6-dev", "libcurl4", "binutils")
 _BULLSEYE_SOURCE = Path("/etc/apt/sources.list.d/frameworkkit-bullseye.sources")
-_BULLSEYE_PIN = Path("/etc/apt/preferences.d/frameworkkit-bullseye")
+_BULLSEYE_PIN_FILE = Path("/etc/apt/preferences.d/frameworkkit-bullseye")
 _SO_RELATIVE = Path("site/mesos/scheduler/_scheduler.so")
 _MARKER = ".installed"
 _PYTHON2 = Path("/usr/bin/python2.7")  # Debian's; a PATH lookup may find a version manager's shim
+BULLSEYE_PIN = "Package: *\nPin: release n=bullseye\nPin-Priority: 100\n"
+"""apt preferences that take from bullseye only what is asked for from that suite."""
 
 
 class InstallError(RuntimeError):
@@ -125,7 +127,7 @@ def _run(step: str, argv: Sequence[str], **kwargs: object) -> str:
 # --- step 1: Debian packages -------------------------------------------------------------------
 
 
-def _debian_source_stanza() -> tuple[str, str]:
+def debian_source() -> tuple[str, str]:
     """URIs and Signed-By of the system's main Debian source (the one serving bookworm)."""
     for path in sorted(Path("/etc/apt/sources.list.d").glob("*.sources")):
         if path == _BULLSEYE_SOURCE:
@@ -137,6 +139,13 @@ def _debian_source_stanza() -> tuple[str, str]:
             if "bookworm" in suites:
                 return fields["URIs"].strip(), fields.get("Signed-By", "").strip()
     raise InstallError("debian packages", "no deb822 source for suite 'bookworm' was found")
+
+
+def debian_stanza(suite: str) -> str:
+    """A deb822 source for ``suite`` with the URIs and keyring of the system's Debian source."""
+    uris, signed_by = debian_source()
+    stanza = f"Types: deb\nURIs: {uris}\nSuites: {suite}\nComponents: main\n"
+    return stanza + (f"Signed-By: {signed_by}\n" if signed_by else "")
 
 
 def apt_install(step: str, packages: Sequence[str], *, suite: str | None = None) -> None:
@@ -159,12 +168,8 @@ def apt_install(step: str, packages: Sequence[str], *, suite: str | None = None)
 def _install_debian_packages(home: Path) -> None:
     step = "debian packages"
     if not _PYTHON2.is_file() and os.geteuid() == 0:
-        uris, signed_by = _debian_source_stanza()
-        stanza = f"Types: deb\nURIs: {uris}\nSuites: bullseye\nComponents: main\n"
-        if signed_by:
-            stanza += f"Signed-By: {signed_by}\n"
-        _BULLSEYE_SOURCE.write_text(stanza)
-        _BULLSEYE_PIN.write_text("Package: *\nPin: release n=bullseye\nPin-Priority: 100\n")
+        _BULLSEYE_SOURCE.write_text(debian_stanza("bullseye"))
+        _BULLSEYE_PIN_FILE.write_text(BULLSEYE_PIN)
     apt_install(step, _DEBIAN_PACKAGES)
     if not _PYTHON2.is_file():
         apt_install(step, ["python2.7"], suite="bullseye")

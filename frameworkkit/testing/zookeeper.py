@@ -4,13 +4,21 @@ Use it when a test needs ``zk://`` master detection or ZooKeeper-backed framewor
 
     with ZooKeeperServer(port=2181) as zk:
         print(zk.connect_string)   # "127.0.0.1:2181"
+
+``python -m frameworkkit.testing.zookeeper --port 2181 --data-dir DIR`` runs one in the
+foreground until SIGTERM (the dockerised cluster's ZooKeeper container does).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import signal
 import socket
+import sys
+import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from frameworkkit.testing.processes import LocalService
@@ -95,3 +103,30 @@ class ZooKeeperServer(LocalService):
                 return sock.recv(4) == b"imok"
         except OSError:
             return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve in the foreground until SIGTERM; the exit status is 1 if the server dies."""
+    parser = argparse.ArgumentParser(prog="python -m frameworkkit.testing.zookeeper")
+    parser.add_argument("--ip", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=2181)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--tick-time-ms", type=int, default=2000)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    server = ZooKeeperServer(
+        args.port, ip=args.ip, data_dir=args.data_dir, tick_time_ms=args.tick_time_ms
+    )
+    with server:
+        print(f"zookeeper serving on {server.connect_string}", file=sys.stderr, flush=True)
+        while not stopping.wait(1.0):
+            if not server.running():
+                print(f"zookeeper exited; log in {server.work_dir}", file=sys.stderr)
+                return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
