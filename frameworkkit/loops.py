@@ -6,11 +6,13 @@ Standard library only: executors import it at start.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["in_loop", "on_loop", "run_blocking"]
+__all__ = ["in_loop", "on_loop", "run_blocking", "time_limit"]
 
 T = TypeVar("T")
 
@@ -56,3 +58,31 @@ def run_blocking(main: Callable[[], Coroutine[Any, Any, T]], *, name: str) -> T:
     if failure:
         raise failure[0]
     return outcome[0]
+
+
+if sys.version_info >= (3, 11):
+    time_limit = asyncio.timeout
+else:
+
+    @contextlib.asynccontextmanager
+    async def time_limit(delay: float) -> AsyncIterator[None]:
+        """What ``asyncio.timeout`` does from Python 3.11: cancel the block (in this same task)
+        after ``delay`` seconds, raising TimeoutError."""
+        task = asyncio.current_task()
+        assert task is not None, "time_limit needs a running task"
+        fired = False
+
+        def fire() -> None:
+            nonlocal fired
+            fired = True
+            task.cancel()
+
+        handle = asyncio.get_running_loop().call_later(delay, fire)
+        try:
+            yield
+        except asyncio.CancelledError:
+            if fired:
+                raise TimeoutError from None
+            raise
+        finally:
+            handle.cancel()

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -30,6 +31,7 @@ from frameworkkit.transport import (
     MesosConnection,
     RequestRejected,
     SubscriptionEnded,
+    TransportError,
     TransportOptions,
 )
 
@@ -79,6 +81,7 @@ class Run:
         self._stop = False
         self._teardown: bool | None = None
         self._background: set[asyncio.Future[Any]] = set()
+        self._finished = False  # the run ended: spawn nothing more
 
     # ---- the main loop ------------------------------------------------------------------------
 
@@ -289,6 +292,7 @@ class Run:
                         framework.framework_id,
                     )
         finally:
+            self._finished = True
             loop_task.cancel()
             for work in list(self._background):
                 work.cancel()
@@ -312,7 +316,17 @@ class Run:
 
         return report
 
-    def _spawn(self, work: Any) -> None:
-        future = asyncio.ensure_future(work)
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` beside the event loop's main line; a failed call is logged, not lost."""
+        if self._finished:
+            work.close()  # the run is over: nothing more goes to Mesos
+            return
+        future = asyncio.ensure_future(self._logging_failures(work))
         self._background.add(future)
         future.add_done_callback(self._background.discard)
+
+    async def _logging_failures(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except TransportError as exc:
+            log.warning("%s: a call failed: %s", self.framework.name, exc)

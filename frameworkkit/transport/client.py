@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from types import TracebackType
@@ -9,6 +10,7 @@ from typing import TypeVar
 
 import httpx
 
+from frameworkkit.loops import time_limit
 from frameworkkit.protocol.recordio import RecordIODecoder
 
 from .backoff import Backoff
@@ -18,6 +20,7 @@ from .errors import (
     RequestRejected,
     RetriesExhausted,
     RetryableError,
+    SubscriptionEnded,
     TemporarilyUnavailable,
 )
 from .options import TransportOptions
@@ -128,6 +131,7 @@ class ApiClient:
         if previous is not None:
             await previous.aclose()
             if previous.ended is not None:
+                self._stream_ended(previous.ended)
                 delay = self._subscribe_backoff.next_delay()
                 log.info("%s again in %.1f s", action, delay)
                 await self.options.backoff.sleep(delay)
@@ -138,6 +142,9 @@ class ApiClient:
             max_attempts=self.options.subscribe_attempts,
         )
         return self._subscription
+
+    def _stream_ended(self, ended: SubscriptionEnded) -> None:
+        """A subscription ended by itself (the next one is about to be opened)."""
 
     def _wrap_stream(
         self,
@@ -198,13 +205,19 @@ class ApiClient:
                 "POST", url, content=body, headers=headers, timeout=timeout
             )
             try:
-                response = await self._http.send(request, stream=True)
+                # the answer's head must come in time, even when its body is a stream: a frozen
+                # master that accepted the connection must not hold the subscriber forever
+                async with time_limit(self.options.request_timeout):
+                    response = await self._http.send(request, stream=True)
                 if response.status_code in ok:
                     if not streaming:
                         await response.aread()
                     return response, url
             except httpx.TransportError as exc:
                 raise ConnectionFailed(url, exc) from exc
+            except (TimeoutError, asyncio.TimeoutError):  # one class from Python 3.11
+                silent = TimeoutError(f"no answer within {self.options.request_timeout:g} s")
+                raise ConnectionFailed(url, silent) from None
             excerpt = await _read_excerpt(response)
             if response.status_code == 503:
                 raise TemporarilyUnavailable(url, excerpt)

@@ -12,7 +12,13 @@ from frameworkkit.validation import binary
 
 from .client import JSON_HEADERS, ApiClient, resolve_options
 from .detector import MasterDetector, detector_for
-from .errors import RequestRejected, RetryableError, TransportError
+from .errors import (
+    EndReason,
+    RequestRejected,
+    RetryableError,
+    SubscriptionEnded,
+    TransportError,
+)
 from .options import TransportOptions
 from .stream import Subscription
 
@@ -95,6 +101,11 @@ class MesosConnection(ApiClient):
         await super().aclose()
         if self._owns_detector:
             await self._detector.aclose()
+
+    def _stream_ended(self, ended: SubscriptionEnded) -> None:
+        """A master that stopped sending (missed heartbeats) may be frozen: try another."""
+        if ended.reason is EndReason.HEARTBEAT_MISSED:
+            self._detector.report_failure(ended.url.removesuffix(SCHEDULER_API_PATH))
 
     async def _subscribe_once(self, body: bytes) -> Subscription:
         master = await self._detector.leader()

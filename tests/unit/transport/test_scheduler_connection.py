@@ -257,6 +257,49 @@ async def test_failing_masters_rotate_through_the_list(backoff_policy: BackoffPo
     assert master.hosts() == masters
 
 
+class FrozenFirst(FakeMaster):
+    """``frozen`` accepts connections and never answers; the other master streams."""
+
+    def __init__(self, frozen: str) -> None:
+        super().__init__(lambda request: stream([framed(SUBSCRIBED)], then="hang"))
+        self.frozen = frozen
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if host_of(request) == self.frozen:
+            self.requests.append(request)
+            await asyncio.Event().wait()
+        return await super().handle_async_request(request)
+
+
+async def test_a_master_that_never_answers_subscribe_is_given_up_and_the_next_one_tried(
+    backoff_policy: BackoffPolicy,
+) -> None:
+    master = FrozenFirst(FOLLOWER)
+    options = TransportOptions(backoff=backoff_policy, request_timeout=0.2)
+    async with (
+        MesosConnection([FOLLOWER, LEADER], options=options, transport=master) as conn,
+        await conn.subscribe(SUBSCRIBE_CALL),
+    ):
+        assert conn.master == f"http://{LEADER}"
+    assert master.hosts() == [FOLLOWER, LEADER]
+
+
+async def test_after_missed_heartbeats_the_next_subscribe_tries_another_master(
+    backoff_policy: BackoffPolicy,
+) -> None:
+    master = FakeMaster(lambda request: stream([framed(SUBSCRIBED)], then="hang"))
+    options = TransportOptions(backoff=backoff_policy)
+    async with MesosConnection([FOLLOWER, LEADER], options=options, transport=master) as conn:
+        subscription = await conn.subscribe(SUBSCRIBE_CALL)
+        assert await anext(subscription) == SUBSCRIBED
+        subscription.set_heartbeat_interval(0.01)
+        with pytest.raises(SubscriptionEnded):
+            await anext(subscription)
+        async with await conn.subscribe(SUBSCRIBE_CALL):
+            assert conn.master == f"http://{LEADER}"
+    assert master.hosts() == [FOLLOWER, LEADER]
+
+
 async def test_unreachable_master_exhausts_into_connection_failed(
     backoff_policy: BackoffPolicy,
 ) -> None:
