@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from frameworkkit.executor.command import command_line
 from frameworkkit.testing.processes import LocalService
 from frameworkkit.testing.runtime import Runtime, ensure_runtime
 
@@ -39,16 +40,16 @@ def _harness_launcher_dir(root: Path) -> Path:
     """Write the agent helper programs (harness stand-ins) for this Python into ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     programs = {
-        # a plain script in isolated mode: it starts in milliseconds, once per task
-        "mesos-containerizer": f'-I -S "{_HARNESS / "containerizer.py"}"',
-        "mesos-executor": "-m frameworkkit.executor",
+        # both start once per task, in isolated mode (no site): in milliseconds
+        "mesos-containerizer": f'"{sys.executable}" -I -S "{_HARNESS / "containerizer.py"}"',
+        "mesos-executor": command_line(),
     }
-    for name, target in programs.items():
+    for name, command in programs.items():
         path = root / name
         path.write_text(
             "#!/bin/sh\n"
             f"# frameworkkit test harness stand-in for Mesos's {name}; not part of the SDK.\n"
-            f'exec "{sys.executable}" {target} "$@"\n'
+            f'exec {command} "$@"\n'
         )
         path.chmod(0o755)
     return root
