@@ -4,9 +4,9 @@ Subclass :class:`Framework`, :meth:`~Framework.submit` :class:`TaskSpec` objects
 :meth:`~Framework.run`; see the documentation for executors, placement and containers.
 """
 
-from typing import TYPE_CHECKING as _TYPE_CHECKING
-
 from frameworkkit._lazy import lazy_exports as _lazy_exports
+
+_TYPE_CHECKING = False  # typing's would load typing, at every executor's start
 
 if _TYPE_CHECKING:
     from frameworkkit.containers import (

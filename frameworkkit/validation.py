@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+
+TYPE_CHECKING = False  # typing's would load typing, at every executor's start
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "binary",

@@ -1,19 +1,22 @@
 """What the Mesos agent tells an executor through its environment, read and checked once.
 
 Use :meth:`ExecutorEnvironment.from_environ` at executor start; a missing or malformed variable
-raises :class:`ExecutorEnvironmentError` naming it, before anything talks to the agent.
+raises :class:`ExecutorEnvironmentError` naming it, before anything talks to the agent. Standard
+library only (no dataclasses either): every command task starts an executor.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 
 from frameworkkit.transport.executor import executor_endpoint
 from frameworkkit.transport.secret import Secret
+
+TYPE_CHECKING = False  # typing's would load typing, at every executor's start
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
 
 __all__ = [
     "DEFAULT_SHUTDOWN_GRACE_PERIOD",
@@ -37,6 +40,21 @@ _UNIT_SECONDS = {
     "weeks": 604800.0,
 }
 _DURATION = re.compile(r"([0-9.]+)([a-z]+)")
+_FIELDS = (
+    "framework_id",
+    "executor_id",
+    "agent_pid",
+    "agent_endpoint",
+    "agent_id",
+    "checkpoint",
+    "recovery_timeout",
+    "subscription_backoff_max",
+    "shutdown_grace_period",
+    "directory",
+    "sandbox",
+    "authentication_token",
+)
+_PATHS = ("directory", "sandbox")  # kept as strings; pathlib loads only when they are read
 
 
 class ExecutorEnvironmentError(ValueError):
@@ -66,38 +84,98 @@ def parse_duration(text: str) -> float:
     return value * _UNIT_SECONDS[unit]
 
 
-@dataclass(frozen=True)
 class ExecutorEnvironment:
     """The executor's identity, its agent's address and the agent's recovery contract.
 
     Durations are in seconds. ``recovery_timeout`` and ``subscription_backoff_max`` only matter
     when ``checkpoint`` is set: then a lost agent connection is retried (random delays up to
     ``subscription_backoff_max``) for ``recovery_timeout`` before the executor shuts down.
+    Read-only once built; a bad value raises :class:`ExecutorEnvironmentError` naming it.
     """
+
+    __slots__ = tuple(f"_{name}" if name in _PATHS else name for name in _FIELDS)
 
     framework_id: str
     executor_id: str
     agent_pid: str
-    agent_endpoint: str | None = None
-    agent_id: str | None = None
-    checkpoint: bool = False
-    recovery_timeout: float = DEFAULT_RECOVERY_TIMEOUT
-    subscription_backoff_max: float = DEFAULT_SUBSCRIPTION_BACKOFF_MAX
-    shutdown_grace_period: float = DEFAULT_SHUTDOWN_GRACE_PERIOD
-    directory: Path | None = None
-    sandbox: Path | None = None
-    authentication_token: Secret | None = None
+    agent_endpoint: str | None
+    agent_id: str | None
+    checkpoint: bool
+    recovery_timeout: float
+    subscription_backoff_max: float
+    shutdown_grace_period: float
+    _directory: str | None
+    _sandbox: str | None
+    authentication_token: Secret | None
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        framework_id: str,
+        executor_id: str,
+        agent_pid: str,
+        agent_endpoint: str | None = None,
+        agent_id: str | None = None,
+        checkpoint: bool = False,
+        recovery_timeout: float = DEFAULT_RECOVERY_TIMEOUT,
+        subscription_backoff_max: float = DEFAULT_SUBSCRIPTION_BACKOFF_MAX,
+        shutdown_grace_period: float = DEFAULT_SHUTDOWN_GRACE_PERIOD,
+        directory: str | os.PathLike[str] | None = None,
+        sandbox: str | os.PathLike[str] | None = None,
+        authentication_token: Secret | None = None,
+    ) -> None:
+        values = dict(
+            zip(
+                _FIELDS,
+                (
+                    framework_id,
+                    executor_id,
+                    agent_pid,
+                    agent_endpoint,
+                    agent_id,
+                    checkpoint,
+                    recovery_timeout,
+                    subscription_backoff_max,
+                    shutdown_grace_period,
+                    directory,
+                    sandbox,
+                    authentication_token,
+                ),
+                strict=True,
+            )
+        )
         for name in ("framework_id", "executor_id"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value:
-                raise ExecutorEnvironmentError(f"{name}: expected a non-empty str, got {value!r}")
+            if not isinstance(values[name], str) or not values[name]:
+                raise ExecutorEnvironmentError(
+                    f"{name}: expected a non-empty str, got {values[name]!r}"
+                )
         for name in ("recovery_timeout", "subscription_backoff_max", "shutdown_grace_period"):
-            value = getattr(self, name)
+            value = values[name]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ExecutorEnvironmentError(f"{name}: expected seconds >= 0, got {value!r}")
-        _agent_url(self.agent_pid)  # a malformed PID fails here, at construction
+        _agent_url(agent_pid)  # a malformed PID fails here, at construction
+        for name, value in values.items():
+            if name not in _PATHS:
+                object.__setattr__(self, name, value)
+        object.__setattr__(self, "_directory", None if directory is None else os.fspath(directory))
+        object.__setattr__(self, "_sandbox", None if sandbox is None else os.fspath(sandbox))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"ExecutorEnvironment is read-only: cannot set {name}")
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FIELDS)
+        return f"ExecutorEnvironment({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ExecutorEnvironment):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in _FIELDS)
 
     @property
     def url(self) -> str:
@@ -107,9 +185,24 @@ class ExecutorEnvironment:
         return _agent_url(self.agent_pid)
 
     @property
+    def directory(self) -> Path | None:
+        """``MESOS_DIRECTORY``: the executor's sandbox as the agent sees it."""
+        return None if self._directory is None else _as_path(self._directory)
+
+    @property
+    def sandbox(self) -> Path | None:
+        """``MESOS_SANDBOX``: the sandbox as the executor's container sees it."""
+        return None if self._sandbox is None else _as_path(self._sandbox)
+
+    @property
     def work_directory(self) -> Path:
         """Where the executor's files go: the sandbox as the container sees it, else the cwd."""
-        return self.sandbox or self.directory or Path.cwd()
+        return _as_path(self.work_dir)
+
+    @property
+    def work_dir(self) -> str:
+        """:attr:`work_directory` as a string, read without loading pathlib."""
+        return self._sandbox or self._directory or os.getcwd()
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> ExecutorEnvironment:
@@ -131,8 +224,8 @@ class ExecutorEnvironment:
             shutdown_grace_period=_duration(
                 env, "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", DEFAULT_SHUTDOWN_GRACE_PERIOD
             ),
-            directory=_path(env, "MESOS_DIRECTORY"),
-            sandbox=_path(env, "MESOS_SANDBOX"),
+            directory=env.get("MESOS_DIRECTORY") or None,
+            sandbox=env.get("MESOS_SANDBOX") or None,
             authentication_token=Secret(token) if token else None,
         )
 
@@ -163,6 +256,7 @@ def _duration(env: Mapping[str, str], name: str, default: float) -> float:
         raise ExecutorEnvironmentError(f"{name}: {exc}") from None
 
 
-def _path(env: Mapping[str, str], name: str) -> Path | None:
-    value = env.get(name)
-    return Path(value) if value else None
+def _as_path(value: str) -> Path:
+    from pathlib import Path
+
+    return Path(value)

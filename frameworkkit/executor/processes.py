@@ -7,16 +7,19 @@ group, SIGKILL once the grace period is over.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
 import signal
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO
+import subprocess
+from collections.abc import Mapping
 
-from frameworkkit.protocol.messages import CommandInfo
+from frameworkkit._log import get_logger
+
+TYPE_CHECKING = False  # typing's would load typing, at every executor's start
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import IO, Any
+
+    from .reactor import Reactor, Timer
 
 __all__ = [
     "CommandSpec",
@@ -26,38 +29,58 @@ __all__ = [
     "start_command",
 ]
 
-logger = logging.getLogger("frameworkkit.executor")
+logger = get_logger("frameworkkit.executor")
 
 
-@dataclass(frozen=True)
 class CommandSpec:
     """What to run: ``shell`` runs ``value`` with ``/bin/sh -c``; else ``value`` is the program
-    and ``arguments`` its full argv (``arguments[0]`` is argv[0]), as in Mesos's CommandInfo."""
+    and ``arguments`` its full argv (``arguments[0]`` is argv[0]), as in Mesos's CommandInfo.
+    ``environment`` is added to the variables the process inherits."""
 
-    value: str
-    shell: bool = True
-    arguments: Sequence[str] = field(default_factory=tuple)
-    environment: Mapping[str, str] = field(default_factory=dict)
+    __slots__ = ("arguments", "environment", "shell", "value")
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.value, str) or not self.value:
-            kind = "shell command" if self.shell else "executable"
+    def __init__(
+        self,
+        value: str,
+        shell: bool = True,
+        arguments: Sequence[str] = (),
+        environment: Mapping[str, str] | None = None,
+    ) -> None:
+        if not isinstance(value, str) or not value:
+            kind = "shell command" if shell else "executable"
             raise ValueError(f"command.value: the {kind} is not specified")
+        if isinstance(arguments, str) or not all(isinstance(a, str) for a in arguments):
+            raise ValueError(f"command.arguments: expected a list of strings, got {arguments!r}")
+        self.value = value
+        self.shell = bool(shell)
+        self.arguments = tuple(arguments)
+        self.environment = dict(environment or {})
+
+    def __repr__(self) -> str:
+        return f"CommandSpec({self.value!r}, shell={self.shell}, arguments={self.arguments!r})"
 
     @classmethod
-    def from_command_info(cls, info: CommandInfo) -> CommandSpec:
-        """The command of a Mesos ``CommandInfo`` (``shell`` unset means true, as in Mesos);
-        its VALUE environment variables are kept, SECRET ones left out."""
-        variables = info.environment.variables if info.environment is not None else []
-        return cls(
-            value=info.value or "",
-            shell=info.shell is not False,
-            arguments=tuple(info.arguments),
-            environment={
-                variable.name: variable.value or ""
+    def from_command_info(cls, info: Mapping[str, Any]) -> CommandSpec:
+        """The command of a Mesos ``CommandInfo`` in its JSON form (``shell`` unset means true,
+        as in Mesos); its VALUE environment variables are kept, SECRET ones left out."""
+        if not isinstance(info, Mapping):
+            raise ValueError(f"command: expected a CommandInfo object, got {info!r}")
+        variables = (info.get("environment") or {}).get("variables") or []
+        try:
+            environment = {
+                str(variable["name"]): str(variable.get("value") or "")
                 for variable in variables
-                if variable.type in (None, "VALUE")
-            },
+                if variable.get("type") in (None, "VALUE")
+            }
+        except (AttributeError, KeyError, TypeError):
+            raise ValueError(
+                f"command.environment.variables: expected name/value objects, got {variables!r}"
+            ) from None
+        return cls(
+            value=info.get("value") or "",
+            shell=info.get("shell") is not False,
+            arguments=info.get("arguments") or (),
+            environment=environment,
         )
 
     def argv(self) -> tuple[str, list[str]]:
@@ -67,27 +90,27 @@ class CommandSpec:
         return self.value, list(self.arguments) or [self.value]
 
 
-async def start_command(
+def start_command(
     command: CommandSpec,
     *,
     base_environment: Mapping[str, str],
-    cwd: Path,
+    cwd: str | os.PathLike[str],
     stdout: IO[bytes] | int | None = None,
     stderr: IO[bytes] | int | None = None,
-) -> asyncio.subprocess.Process:
+) -> subprocess.Popen[bytes]:
     """Start ``command`` in a new session (its own process group) and return the process.
 
     The child sees ``base_environment`` overridden by the command's own variables; stdout and
-    stderr go where given (``None``: inherited from the executor).
+    stderr go where given (``None``: inherited from the executor). Raises ``OSError`` when the
+    program cannot be started.
     """
     program, argv = command.argv()
-    environment = {**base_environment, **command.environment}
-    return await asyncio.create_subprocess_exec(
-        *argv,
+    return subprocess.Popen(
+        argv,
         executable=program,
         cwd=cwd,
-        env=environment,
-        stdin=asyncio.subprocess.DEVNULL,
+        env={**base_environment, **command.environment},
+        stdin=subprocess.DEVNULL,
         stdout=stdout,
         stderr=stderr,
         start_new_session=True,
@@ -121,14 +144,16 @@ class ProcessGroupKiller:
     """Stops one process group: SIGTERM now, SIGKILL when the grace period runs out.
 
     A second :meth:`kill` with a shorter grace period brings the SIGKILL forward (never later),
-    as Mesos does when a kill with a shorter kill policy follows the first.
+    as Mesos does when a kill with a shorter kill policy follows the first. Use it on the
+    reactor's thread.
     """
 
-    def __init__(self, process: asyncio.subprocess.Process, label: str) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], label: str, reactor: Reactor) -> None:
         self._process = process
         self._label = label
+        self._reactor = reactor
         self._deadline: float | None = None
-        self._escalation: asyncio.TimerHandle | None = None
+        self._escalation: Timer | None = None
 
     @property
     def started(self) -> bool:
@@ -139,20 +164,17 @@ class ProcessGroupKiller:
         """SIGTERM the group (on the first call) and schedule SIGKILL after ``grace_period`` s."""
         if self._process.returncode is not None:
             return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0.0, grace_period)
+        grace_period = max(0.0, grace_period)
+        deadline = self._reactor.time() + grace_period
         if self._deadline is None:
             logger.info("%s: sending SIGTERM to process group %d", self._label, self._process.pid)
             signal_group(self._process.pid, signal.SIGTERM)
         elif deadline >= self._deadline:
             return
-        if self._escalation is not None:
-            self._escalation.cancel()
-        logger.info(
-            "%s: SIGKILL in %.3g s unless it ends before", self._label, max(0.0, grace_period)
-        )
+        self.cancel()
+        logger.info("%s: SIGKILL in %.3g s unless it ends before", self._label, grace_period)
         self._deadline = deadline
-        self._escalation = loop.call_at(deadline, self._escalate, grace_period)
+        self._escalation = self._reactor.call_later(grace_period, self._escalate, grace_period)
 
     def cancel(self) -> None:
         """Forget a scheduled SIGKILL (call once the process has ended)."""

@@ -2,35 +2,41 @@
 
 Every check takes the name of the argument it looks at, so a bad value fails with a message
 naming the field: ``TypeError`` for a value of the wrong kind, ``ValueError`` for a wrong value.
+
+Standard library only (executors build their calls with these checks at start): the checks that
+also take typed records (:mod:`.messages`, msgspec) look for them only once they were imported.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable, Mapping, Sized
-from typing import Any, TypeVar
+import sys
+from collections.abc import Iterable, Mapping
 
-import msgspec
-
-from frameworkkit.protocol.messages import ID, Resource
 from frameworkkit.validation import number, role, sequence, text, whole_number
 
-JsonDict = dict[str, Any]
-IdLike = str | ID
-"""A Mesos ID given as its string value or as a decoded :class:`~messages.ID`."""
-ResourceLike = Resource | Mapping[str, Any]
-"""A resource as a decoded :class:`~messages.Resource` or as its JSON form (a mapping)."""
-LabelsLike = Mapping[str, str | None] | Iterable[tuple[str, str | None]]
-"""Labels as a mapping or as ``(key, value)`` pairs (pairs allow repeated keys)."""
+TYPE_CHECKING = False  # typing's would load typing, at every executor's start
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sized
+    from typing import Any, TypeVar
+
+    from frameworkkit.protocol.messages import ID, Resource
+
+    JsonDict = dict[str, Any]
+    IdLike = str | ID
+    """A Mesos ID given as its string value or as a decoded :class:`~messages.ID`."""
+    ResourceLike = Resource | Mapping[str, Any]
+    """A resource as a decoded :class:`~messages.Resource` or as its JSON form (a mapping)."""
+    LabelsLike = Mapping[str, str | None] | Iterable[tuple[str, str | None]]
+    """Labels as a mapping or as ``(key, value)`` pairs (pairs allow repeated keys)."""
+    SizedT = TypeVar("SizedT", bound=Sized)
+    Check = Callable[[str, Any], object]
+    """A check as :func:`put` takes it: ``check(field, value)`` returns the JSON form."""
 
 ID_MAX_BYTES = 255  # NAME_MAX: Mesos maps IDs to directory names
 UUID_BYTES = 16
 MAX_INT64 = 2**63 - 1
 _RESOURCE_VALUE_FIELDS = {"SCALAR": "scalar", "RANGES": "ranges", "SET": "set"}
-
-SizedT = TypeVar("SizedT", bound=Sized)
-Check = Callable[[str, Any], object]
-"""A check as :func:`put` takes it: ``check(field, value)`` returns the JSON form."""
 
 
 def choice(field: str, value: object, allowed: Iterable[str]) -> str:
@@ -55,7 +61,8 @@ def duration(field: str, seconds: object) -> JsonDict:
 
 def mesos_id(field: str, value: object) -> JsonDict:
     """An ``*ID`` message, checked by the rules Mesos applies to framework/task/executor IDs."""
-    if isinstance(value, ID):
+    messages = _loaded("frameworkkit.protocol.messages")
+    if messages is not None and isinstance(value, messages.ID):
         value = value.value
     checked = text(field, value)
     if len(checked.encode()) > ID_MAX_BYTES:
@@ -77,7 +84,8 @@ def roles(field: str, values: object) -> list[str]:
 
 def mapping(field: str, value: object) -> JsonDict:
     """A JSON object given as a mapping (copied) or as a decoded record."""
-    if isinstance(value, msgspec.Struct):
+    msgspec = _loaded("msgspec")
+    if msgspec is not None and isinstance(value, msgspec.Struct):
         converted: JsonDict = _without_unset(msgspec.to_builtins(value))
         return converted
     if not isinstance(value, Mapping):
@@ -175,3 +183,28 @@ def _without_unset(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_unset(item) for item in value]
     return value
+
+
+def _loaded(module: str) -> Any:
+    """``module`` if it was imported already, else None. A value can only be one of its types
+    once whoever built the value imported it, so the checks need not import it themselves."""
+    return sys.modules.get(module)
+
+
+def __getattr__(name: str) -> Any:
+    """The type aliases at run time (for the modules that import them): built on first use, so
+    that importing the checks loads neither typing nor the records."""
+    from typing import Any
+
+    if name == "JsonDict":
+        alias: Any = dict[str, Any]
+    elif name == "LabelsLike":
+        alias = Mapping[str, str | None] | Iterable[tuple[str, str | None]]
+    elif name in ("IdLike", "ResourceLike"):
+        from frameworkkit.protocol.messages import ID, Resource
+
+        alias = str | ID if name == "IdLike" else Resource | Mapping[str, Any]
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = alias
+    return alias

@@ -2,21 +2,26 @@
 
 An executor SUBSCRIBEs to its agent, reports task states with UPDATE (each status carries a fresh
 UUID and is resent until the agent ACKNOWLEDGEs it), and may send MESSAGE data to its scheduler.
-HEARTBEAT keeps a persistent call connection alive.
+HEARTBEAT keeps a persistent call connection alive. Standard library only: executors import it at
+start.
 """
 
 from __future__ import annotations
 
+import os
 import time
-import uuid as uuid_module
-from collections.abc import Iterable, Mapping
-from typing import Any
 
 from frameworkkit import validation
 from frameworkkit.protocol import _fields
-from frameworkkit.protocol._fields import IdLike, JsonDict, LabelsLike
-from frameworkkit.protocol.messages import TaskInfo
 from frameworkkit.states import EXECUTOR_STATES
+
+TYPE_CHECKING = False  # typing's would load typing, at every executor's start
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any
+
+    from frameworkkit.protocol._fields import IdLike, JsonDict, LabelsLike
+    from frameworkkit.protocol.messages import TaskInfo
 
 
 def task_status(
@@ -44,7 +49,7 @@ def task_status(
         "task_id": _fields.mesos_id("task_id", task_id),
         "state": _fields.choice("state", state, EXECUTOR_STATES),
         "source": "SOURCE_EXECUTOR",
-        "uuid": _fields.uuid_bytes("uuid", uuid_module.uuid4().bytes if uuid is None else uuid),
+        "uuid": _fields.uuid_bytes("uuid", random_uuid() if uuid is None else uuid),
         "timestamp": validation.number(
             "timestamp", time.time() if timestamp is None else timestamp
         ),
@@ -58,6 +63,15 @@ def task_status(
     _fields.put(status, "container_status", _fields.mapping, container_status)
     _fields.put(status, "executor_id", _fields.mesos_id, executor_id)
     return status
+
+
+def random_uuid() -> bytes:
+    """The 16 bytes of a random (version 4) UUID, as ``uuid.uuid4().bytes`` (without loading
+    the uuid module, slow to import)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return bytes(raw)
 
 
 def subscribe(

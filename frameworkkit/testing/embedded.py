@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from frameworkkit.executor.command import command_line
 from frameworkkit.testing.processes import LocalService
 from frameworkkit.testing.runtime import Runtime, ensure_runtime
 
@@ -35,21 +36,24 @@ class ClusterError(RuntimeError):
     """The embedded cluster did not start or stopped unexpectedly; the message quotes its log."""
 
 
+_DOCKER_EXECUTOR = "frameworkkit.testing.harness.docker_executor"
+
+
 def _harness_launcher_dir(root: Path) -> Path:
     """Write the agent helper programs (harness stand-ins) for this Python into ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     programs = {
-        # a plain script in isolated mode: it starts in milliseconds, once per task
-        "mesos-containerizer": f'-I -S "{_HARNESS / "containerizer.py"}"',
-        "mesos-executor": "-m frameworkkit.executor",
-        "mesos-docker-executor": "-m frameworkkit.testing.harness.docker_executor",
+        # both start once per task, in isolated mode (no site): in milliseconds
+        "mesos-containerizer": f'"{sys.executable}" -I -S "{_HARNESS / "containerizer.py"}"',
+        "mesos-executor": command_line(),
+        "mesos-docker-executor": f'"{sys.executable}" -m {_DOCKER_EXECUTOR}',
     }
-    for name, target in programs.items():
+    for name, command in programs.items():
         path = root / name
         path.write_text(
             "#!/bin/sh\n"
             f"# frameworkkit test harness stand-in for Mesos's {name}; not part of the SDK.\n"
-            f'exec "{sys.executable}" {target} "$@"\n'
+            f'exec {command} "$@"\n'
         )
         path.chmod(0o755)
     return root

@@ -1,37 +1,77 @@
-"""Async HTTP to Mesos: the master's v1 scheduler API and the agent's v1 executor API.
+"""Connections to Mesos: the master's v1 scheduler API and the agent's v1 executor API.
 
 `MesosConnection` subscribes to the leading master (found by a `MasterDetector`) and sends
-calls on that subscription; `AgentConnection` does the same for an executor and its agent.
-Both hand out raw RecordIO frames; decoding them into events is the protocol layer's job.
+calls on that subscription (async, httpx); `AgentConnection` does the same for an executor and
+its agent (blocking, standard library only, see `http1`). Both hand out raw RecordIO frames;
+decoding them into events is the protocol layer's job. Names load their module on first use,
+so an executor importing the agent side never loads httpx.
 """
 
-from .backoff import Backoff, BackoffPolicy
-from .detector import (
-    MasterDetector,
-    StaticDetector,
-    ZooKeeperDetector,
-    ZooKeeperTarget,
-    detector_for,
-    leader_znode,
-    master_url_from_info,
-    parse_zk_url,
+from frameworkkit._lazy import lazy_exports as _lazy_exports
+
+_TYPE_CHECKING = False  # typing's would load typing, at every executor's start
+if _TYPE_CHECKING:
+    from .backoff import Backoff, BackoffPolicy
+    from .detector import (
+        MasterDetector,
+        StaticDetector,
+        ZooKeeperDetector,
+        ZooKeeperTarget,
+        detector_for,
+        leader_znode,
+        master_url_from_info,
+        parse_zk_url,
+    )
+    from .errors import (
+        ConnectionFailed,
+        EndReason,
+        RedirectLoop,
+        RequestRejected,
+        RetriesExhausted,
+        RetryableError,
+        SubscriptionEnded,
+        TemporarilyUnavailable,
+        TransportError,
+    )
+    from .executor import AgentConnection, executor_endpoint
+    from .options import TransportOptions
+    from .scheduler import MesosConnection
+    from .secret import Secret
+    from .stream import Subscription
+
+_MODULES = {
+    "backoff": ("Backoff", "BackoffPolicy"),
+    "detector": (
+        "MasterDetector",
+        "StaticDetector",
+        "ZooKeeperDetector",
+        "ZooKeeperTarget",
+        "detector_for",
+        "leader_znode",
+        "master_url_from_info",
+        "parse_zk_url",
+    ),
+    "errors": (
+        "ConnectionFailed",
+        "EndReason",
+        "RedirectLoop",
+        "RequestRejected",
+        "RetriesExhausted",
+        "RetryableError",
+        "SubscriptionEnded",
+        "TemporarilyUnavailable",
+        "TransportError",
+    ),
+    "executor": ("AgentConnection", "executor_endpoint"),
+    "options": ("TransportOptions",),
+    "scheduler": ("MesosConnection",),
+    "secret": ("Secret",),
+    "stream": ("Subscription",),
+}
+__getattr__ = _lazy_exports(
+    __name__,
+    {name: f"{__name__}.{module}" for module, names in _MODULES.items() for name in names},
 )
-from .errors import (
-    ConnectionFailed,
-    EndReason,
-    RedirectLoop,
-    RequestRejected,
-    RetriesExhausted,
-    RetryableError,
-    SubscriptionEnded,
-    TemporarilyUnavailable,
-    TransportError,
-)
-from .executor import AgentConnection, executor_endpoint
-from .options import TransportOptions
-from .scheduler import MesosConnection
-from .secret import Secret
-from .stream import Subscription
 
 __all__ = [
     "AgentConnection",

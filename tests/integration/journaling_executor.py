@@ -14,7 +14,6 @@ import threading
 from pathlib import Path
 
 from frameworkkit.executor import CommandExecutor
-from frameworkkit.protocol.events import ExecutorSubscribed
 
 
 class JournalingExecutor(CommandExecutor):
@@ -43,15 +42,14 @@ class JournalingExecutor(CommandExecutor):
         super().send_status(task_id, state, message, data, reason=reason, healthy=healthy)
         self.record("status", task_id=task_id, state=state)
 
-    async def subscribed(self, info: ExecutorSubscribed) -> None:
+    def subscribed(self, info: dict[str, object]) -> None:
         self.record("subscribed")
 
-    async def disconnected(self) -> None:
+    def disconnected(self) -> None:
         self.record("disconnected")
 
-    async def acknowledged(self, task_id: str, state: str) -> None:
+    def acknowledged(self, task_id: str, state: str) -> None:
         self.record("acknowledged", task_id=task_id, state=state)
-        await super().acknowledged(task_id, state)
 
 
 def main() -> int:

@@ -238,6 +238,11 @@ def test_one_packed_executor_runs_50_tasks_and_a_kill_takes_only_its_task(
         framework_id = fw.framework_ids[0]
         (agent_id,) = {h.agent_id for h in handles}
         assert agent_id is not None
+        # The master completes a task once the framework acknowledged its last update.
+        wait_until(
+            lambda: not master_framework(mesos_cluster, framework_id)["tasks"],
+            "the master completing the 50 tasks",
+        )
         master_view = master_framework(mesos_cluster, framework_id)  # the executor still runs
         agent_view = agent_framework(mesos_cluster, agent_id, framework_id)
         metrics = framework_metrics(mesos_cluster, framework_id)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # typing's would load typing: this runs once per task
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _wait_for_agent() -> None:
@@ -53,7 +55,10 @@ def launch(info: dict[str, Any]) -> None:
     if sandbox:
         os.chdir(sandbox)
         _redirect_output(sandbox)
-    for pre in info.get("pre_exec_commands", []):
+    pre_exec = info.get("pre_exec_commands", [])
+    if pre_exec:
+        import subprocess  # rarely needed: kept off the start of every task
+    for pre in pre_exec:
         program, args = _program(pre)
         status = subprocess.call(args, executable=program)
         if status != 0:

@@ -13,19 +13,17 @@ end. Networks ``HOST`` and ``NONE`` only: no traffic goes to container-network a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import math
+import subprocess
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-import msgspec
-
-from frameworkkit import TaskState
 from frameworkkit.executor import CommandExecutor, ExecutorEnvironment, ExecutorEnvironmentError
-from frameworkkit.protocol.messages import CommandInfo, TaskInfo
+
+JsonDict = dict[str, Any]
 
 logger = logging.getLogger("frameworkkit.harness.docker_executor")
 
@@ -46,21 +44,21 @@ def parse_flags(argv: Sequence[str]) -> argparse.Namespace:
     return flags
 
 
-def docker_run_argv(task: TaskInfo, flags: argparse.Namespace) -> list[str]:
-    """The ``docker run`` command line for ``task``; ValueError for what is not supported."""
-    container: dict[str, Any] = task.container or {}
-    docker_info: dict[str, Any] = container.get("docker") or {}
+def docker_run_argv(task: JsonDict, flags: argparse.Namespace) -> list[str]:
+    """The ``docker run`` command line for ``task`` (TaskInfo JSON); ValueError for what is not
+    supported."""
+    container: JsonDict = task.get("container") or {}
+    docker_info: JsonDict = container.get("docker") or {}
     image = docker_info.get("image")
     if container.get("type") != "DOCKER" or not image:
         raise ValueError("the task has no DOCKER container with an image")
     network = str(docker_info.get("network", "HOST"))
     if network not in _NETWORKS:
         raise ValueError(f"network {network} is not supported by this harness (HOST, NONE)")
-    command = task.command or CommandInfo()
+    command: JsonDict = task.get("command") or {}
     environment = dict(json.loads(flags.task_environment))
-    if command.environment is not None:
-        for variable in command.environment.variables:
-            environment.setdefault(variable.name, variable.value or "")
+    for variable in (command.get("environment") or {}).get("variables", []):
+        environment.setdefault(variable["name"], variable.get("value") or "")
     environment["MESOS_SANDBOX"] = flags.mapped_directory
     environment["MESOS_CONTAINER_NAME"] = flags.container
     argv = [flags.docker, "run", "--rm", "--name", flags.container]
@@ -81,12 +79,12 @@ def docker_run_argv(task: TaskInfo, flags: argparse.Namespace) -> list[str]:
         argv.append(f"--{parameter['key']}={parameter['value']}")
     if docker_info.get("privileged"):
         argv.append("--privileged")
-    shell = command.shell is not False
-    if shell:
-        if not command.value:
+    value = command.get("value")
+    if command.get("shell", True) is not False:
+        if not value:
             raise ValueError("a shell command needs a value")
-        return [*argv, "--entrypoint", "/bin/sh", str(image), "-c", command.value]
-    words = ([command.value] if command.value else []) + list(command.arguments)
+        return [*argv, "--entrypoint", "/bin/sh", str(image), "-c", str(value)]
+    words = ([str(value)] if value else []) + [str(a) for a in command.get("arguments", [])]
     return [*argv, str(image), *words]
 
 
@@ -97,35 +95,32 @@ class DockerTaskExecutor(CommandExecutor):
         super().__init__(environment)
         self.flags = flags
 
-    async def launch(self, task: TaskInfo) -> None:
+    def _launch(self, task_id: str, task: JsonDict) -> None:
         try:
             argv = docker_run_argv(task, self.flags)
         except ValueError as exc:
-            self.send_status(task.task_id.value, "TASK_FAILED", f"harness docker executor: {exc}")
+            self.send_status(task_id, "TASK_FAILED", f"harness docker executor: {exc}")
             return
-        command = CommandInfo(shell=False, value=argv[0], arguments=argv)
-        try:
-            await super().launch(msgspec.structs.replace(task, command=command, container=None))
-        finally:
-            await self._docker("rm", "-f", self.flags.container)
+        plain = {key: value for key, value in task.items() if key != "container"}
+        plain["command"] = {"shell": False, "value": argv[0], "arguments": argv}
+        super()._launch(task_id, plain)
 
-    async def kill(self, task_id: str, grace_period: float) -> None:
-        await super().kill(task_id, grace_period)  # marks the kill, signals `docker run`
-        await self._docker("stop", "-t", str(math.ceil(grace_period)), self.flags.container)
+    def _kill(self, run: Any, grace_period: float) -> None:
+        super()._kill(run, grace_period)  # marks the kill, signals `docker run`
+        self._docker("stop", "-t", str(math.ceil(grace_period)), self.flags.container)
 
-    async def acknowledged(self, task_id: str, state: str) -> None:
-        await super().acknowledged(task_id, state)
-        if TaskState(state).is_terminal:  # one task per container: done once its end is heard
-            self.stop()
+    def _waited(self, run: Any, returncode: int | None, error: BaseException | None) -> None:
+        self._docker("rm", "-f", self.flags.container)  # a container is always removed
+        super()._waited(run, returncode, error)
 
-    async def _docker(self, *args: str) -> None:
-        process = await asyncio.create_subprocess_exec(
-            self.flags.docker,
-            *args,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+    def _docker(self, *args: str) -> None:
+        subprocess.run(
+            [self.flags.docker, *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+            timeout=60,
         )
-        await process.wait()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -134,7 +129,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     flags = parse_flags(sys.argv[1:] if argv is None else argv)
     try:
         environment = ExecutorEnvironment.from_environ()

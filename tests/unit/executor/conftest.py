@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from frameworkkit.executor import Executor, ExecutorEnvironment
+from frameworkkit.executor import CommandExecutor, Executor, ExecutorEnvironment
 
 from .fake_agent import WAIT_LIMIT, FakeAgent
 
@@ -45,10 +45,20 @@ async def until(condition: Callable[[], object]) -> None:
         await asyncio.sleep(0.01)
 
 
+async def run_to_end(executor: Executor | CommandExecutor) -> int:
+    """Run an executor to its end: an :class:`Executor` on this loop, a
+    :class:`CommandExecutor` (which runs no asyncio) in a thread of its own."""
+    if isinstance(executor, CommandExecutor):
+        return await asyncio.to_thread(executor.run)
+    return await executor.run_async()
+
+
 @contextlib.asynccontextmanager
-async def running(executor: Executor, agent: FakeAgent) -> AsyncIterator[asyncio.Task[int]]:
+async def running(
+    executor: Executor | CommandExecutor, agent: FakeAgent
+) -> AsyncIterator[asyncio.Task[int]]:
     """Run ``executor`` against ``agent`` until subscribed; stop it (if still running) after."""
-    run = asyncio.create_task(executor.run_async())
+    run = asyncio.create_task(run_to_end(executor))
     await agent.wait_for(lambda: agent.stream is not None or run.done(), "a subscription")
     try:
         yield run

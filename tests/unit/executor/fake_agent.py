@@ -1,8 +1,9 @@
 """FakeAgent: a unit-test seam standing in for a Mesos agent's v1 executor API, in process.
 
 It implements :class:`frameworkkit.executor.AgentApi` (what the executor client needs from its
-connection), records every call the executor makes, and streams the events a test pushes. It
-exists only to drive executors without an agent; integration tests use a real Mesos agent.
+connection: blocking, called from the client's threads), records every call the executor makes,
+and streams the events a test pushes. It exists only to drive executors without an agent;
+integration tests use a real Mesos agent.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import Callable, Iterable
+import queue
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from frameworkkit.transport.errors import ConnectionFailed, EndReason, SubscriptionEnded
 
 URL = "http://127.0.0.1:5051/slave(1)/api/v1/executor"
 WAIT_LIMIT = 20.0  # seconds; bounds every wait so a broken executor fails the test, not hangs it
+POLL_INTERVAL = 0.01
 
 JsonDict = dict[str, Any]
 
@@ -25,26 +28,27 @@ class FakeStream:
     """The event stream of one subscription: frames pushed by the test, then an end."""
 
     def __init__(self) -> None:
-        self._items: asyncio.Queue[bytes | BaseException] = asyncio.Queue()
+        self._items: queue.SimpleQueue[bytes | BaseException | None] = queue.SimpleQueue()
         self.closed = False
 
     def push(self, event: JsonDict) -> None:
-        self._items.put_nowait(json.dumps(event).encode())
+        self._items.put(json.dumps(event).encode())
 
     def end(self, reason: EndReason = EndReason.CONNECTION_LOST) -> None:
-        self._items.put_nowait(SubscriptionEnded(reason, URL))
+        self._items.put(SubscriptionEnded(reason, URL))
 
-    def __aiter__(self) -> FakeStream:
-        return self
+    def __iter__(self) -> Iterator[bytes]:
+        while not self.closed:
+            item = self._items.get()
+            if item is None or self.closed:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
 
-    async def __anext__(self) -> bytes:
-        item = await self._items.get()
-        if isinstance(item, BaseException):
-            raise item
-        return item
-
-    async def aclose(self) -> None:
+    def close(self) -> None:
         self.closed = True
+        self._items.put(None)
 
 
 class FakeAgent:
@@ -63,34 +67,32 @@ class FakeAgent:
         self.reachable = True
         self.stream: FakeStream | None = None
         self.closed = False
-        self._changed = asyncio.Event()
 
-    # AgentApi
+    # AgentApi (called from the executor client's threads)
 
-    async def subscribe(self, body: bytes) -> FakeStream:
+    def subscribe(self, body: bytes, timeout: float | None = None) -> FakeStream:
         call = json.loads(body)
         assert call["type"] == "SUBSCRIBE"
         self.subscribes.append(call)
         if not self.reachable:
-            self._note_change()
             raise ConnectionFailed(URL, ConnectionRefusedError("connection refused"))
-        stream = self.stream = FakeStream()
+        stream = FakeStream()
         stream.push(self._subscribed_event(call))
         if self.auto_acknowledge:
             for update in call["subscribe"].get("unacknowledged_updates", []):
-                self.acknowledge(update["status"])
-        self._note_change()
+                ack = {"task_id": update["status"]["task_id"], "uuid": update["status"]["uuid"]}
+                stream.push({"type": "ACKNOWLEDGED", "acknowledged": ack})
+        self.stream = stream
         return stream
 
-    async def call(self, body: bytes) -> bytes:
+    def call(self, body: bytes) -> bytes:
         call = json.loads(body)
         self.calls.append(call)
-        self._note_change()
         if self.auto_acknowledge and call["type"] == "UPDATE":
             self.acknowledge(call["update"]["status"])
         return b""
 
-    async def aclose(self) -> None:
+    def close(self) -> None:
         self.closed = True
 
     # What a test makes the agent do.
@@ -149,12 +151,12 @@ class FakeAgent:
         ]
 
     async def wait_for(self, condition: Callable[[], object], what: str) -> None:
-        """Wait until ``condition()`` is true (checked after each call the executor makes)."""
+        """Wait until ``condition()`` is true, checking it every few milliseconds: it may turn
+        on the agent's side (a call) or the executor's (a hook ran), in any order."""
 
         async def poll() -> None:
             while not condition():
-                self._changed.clear()
-                await self._changed.wait()
+                await asyncio.sleep(POLL_INTERVAL)
 
         try:
             await asyncio.wait_for(poll(), WAIT_LIMIT)
@@ -170,9 +172,6 @@ class FakeAgent:
     def _push(self, event: JsonDict) -> None:
         assert self.stream is not None, "not subscribed"
         self.stream.push(event)
-
-    def _note_change(self) -> None:
-        self._changed.set()
 
     def _subscribed_event(self, call: JsonDict) -> JsonDict:
         return {

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from frameworkkit.executor import CommandExecutor
-from frameworkkit.executor.command import parse_arguments
+from frameworkkit.executor.command import main, parse_arguments
 
 from .conftest import MakeEnvironment, running, until
 from .fake_agent import FakeAgent, task_info
@@ -257,12 +257,18 @@ async def test_shutdown_ends_tasks_that_ignore_sigterm(
 
 
 def test_agent_flags_are_set_apart_to_be_ignored() -> None:
-    arguments, ignored = parse_arguments(
+    multi_task, ignored = parse_arguments(
         ["--launcher_dir=/usr/libexec/mesos", "--multi_task", "--sandbox_directory=/mnt"]
     )
-    assert arguments.multi_task is True
+    assert multi_task is True
     assert ignored == ["--launcher_dir=/usr/libexec/mesos", "--sandbox_directory=/mnt"]
-    assert parse_arguments(["--launcher_dir=/x"])[0].multi_task is False
+    assert parse_arguments(["--launcher_dir=/x"])[0] is False
+    assert parse_arguments(["--multi-task"]) == (True, [])
+
+
+def test_help_says_how_to_run_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    assert "--multi_task" in capsys.readouterr().out
 
 
 def test_the_module_refuses_to_start_outside_an_agent(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,13 @@ from frameworkkit.executor.health import (
     HealthCheckFailed,
     HealthPolicy,
     HealthReport,
-    Probe,
     command_probe,
     health_checker_for,
     http_probe,
     tcp_probe,
 )
 from frameworkkit.executor.processes import CommandSpec
+from frameworkkit.executor.reactor import Reactor
 
 from .conftest import until
 
@@ -28,14 +29,25 @@ pytestmark = pytest.mark.timeout(60)
 FAST = {"delay": 0.0, "interval": 0.01, "timeout": 5.0}
 
 
+@pytest.fixture
+def reactor() -> Iterator[Reactor]:
+    """A reactor running in a thread of its own for the test."""
+    reactor = Reactor()
+    thread = threading.Thread(target=reactor.run, name="test-reactor")
+    thread.start()
+    yield reactor
+    reactor.stop()
+    thread.join(10)
+
+
 class ScriptedProbe:
     """Answers healthy or not from a script, then healthy (setting ``done``)."""
 
     def __init__(self, outcomes: list[bool]) -> None:
         self.outcomes: Iterator[bool] = iter(outcomes)
-        self.done = asyncio.Event()
+        self.done = threading.Event()
 
-    async def __call__(self) -> None:
+    def __call__(self, timeout: float | None) -> None:
         healthy = next(self.outcomes, None)
         if healthy is None:
             self.done.set()
@@ -44,20 +56,22 @@ class ScriptedProbe:
             raise HealthCheckFailed("scripted failure")
 
 
-async def judge(outcomes: list[bool], policy: HealthPolicy) -> list[HealthReport]:
+def judge(reactor: Reactor, outcomes: list[bool], policy: HealthPolicy) -> list[HealthReport]:
     """The reports a checker makes for a run of probe outcomes."""
     reports: list[HealthReport] = []
     probe = ScriptedProbe(outcomes)
-    checker = HealthChecker(probe, policy, reports.append, label="unit")
-    checker.start()
-    await asyncio.wait_for(probe.done.wait(), 10)
-    checker.stop()
+    checker = HealthChecker(probe, policy, reports.append, label="unit", reactor=reactor)
+    reactor.call_soon(checker.start)
+    assert probe.done.wait(10)
+    stopped = threading.Event()
+    reactor.call_soon(lambda: (checker.stop(), stopped.set()))
+    assert stopped.wait(10)
     return reports
 
 
-async def test_failures_count_up_and_the_last_one_asks_for_the_kill() -> None:
+def test_failures_count_up_and_the_last_one_asks_for_the_kill(reactor: Reactor) -> None:
     policy = HealthPolicy(**FAST, consecutive_failures=3, grace_period=0)
-    reports = await judge([False, False, False], policy)
+    reports = judge(reactor, [False, False, False], policy)
     assert reports == [
         HealthReport(False, 1, kill_task=False),
         HealthReport(False, 2, kill_task=False),
@@ -66,15 +80,15 @@ async def test_failures_count_up_and_the_last_one_asks_for_the_kill() -> None:
     ]
 
 
-async def test_success_is_reported_first_and_after_failures_only() -> None:
+def test_success_is_reported_first_and_after_failures_only(reactor: Reactor) -> None:
     policy = HealthPolicy(**FAST, consecutive_failures=5, grace_period=0)
-    reports = await judge([True, True, False, True, True], policy)
+    reports = judge(reactor, [True, True, False, True, True], policy)
     assert reports == [HealthReport(True), HealthReport(False, 1), HealthReport(True)]
 
 
-async def test_failures_in_the_grace_period_before_a_success_are_ignored() -> None:
+def test_failures_in_the_grace_period_before_a_success_are_ignored(reactor: Reactor) -> None:
     policy = HealthPolicy(**FAST, consecutive_failures=1, grace_period=30)
-    reports = await judge([False, False, True, False], policy)
+    reports = judge(reactor, [False, False, True, False], policy)
     assert reports == [
         HealthReport(True),
         HealthReport(False, 1, kill_task=True),
@@ -82,7 +96,7 @@ async def test_failures_in_the_grace_period_before_a_success_are_ignored() -> No
     ]
 
 
-async def test_a_probe_over_its_timeout_is_a_failure(tmp_path: Path) -> None:
+async def test_a_probe_over_its_timeout_is_a_failure(tmp_path: Path, reactor: Reactor) -> None:
     reports: list[HealthReport] = []
     probe = command_probe(
         CommandSpec("sleep 30"), base_environment={"PATH": "/usr/bin:/bin"}, cwd=tmp_path
@@ -90,10 +104,10 @@ async def test_a_probe_over_its_timeout_is_a_failure(tmp_path: Path) -> None:
     policy = HealthPolicy(
         delay=0, interval=0.01, timeout=0.1, consecutive_failures=1, grace_period=0
     )
-    checker = HealthChecker(probe, policy, reports.append, label="unit")
-    checker.start()
+    checker = HealthChecker(probe, policy, reports.append, label="unit", reactor=reactor)
+    reactor.call_soon(checker.start)
     await asyncio.wait_for(until(lambda: reports), 10)
-    checker.stop()
+    reactor.call_soon(checker.stop)
     assert reports[0] == HealthReport(False, 1, kill_task=True)
 
 
@@ -141,7 +155,12 @@ async def test_an_http_probe_accepts_2xx_and_3xx_only(tcp_port: int) -> None:
 def test_a_health_check_json_becomes_a_checker(tmp_path: Path) -> None:
     check = {"type": "TCP", "tcp": {"port": 8080}, "consecutive_failures": 4}
     checker = health_checker_for(
-        check, lambda report: None, base_environment={}, cwd=tmp_path, label="unit"
+        check,
+        lambda report: None,
+        base_environment={},
+        cwd=tmp_path,
+        label="unit",
+        reactor=Reactor(),
     )
     assert isinstance(checker, HealthChecker)
 
@@ -163,12 +182,21 @@ def test_a_malformed_health_check_is_named(
     tmp_path: Path, check: dict[str, object], field: str
 ) -> None:
     with pytest.raises(ValueError, match=field):
-        health_checker_for(check, lambda report: None, base_environment={}, cwd=tmp_path, label="u")
+        health_checker_for(
+            check,
+            lambda report: None,
+            base_environment={},
+            cwd=tmp_path,
+            label="u",
+            reactor=Reactor(),
+        )
 
 
-async def _outcome(probe: Probe) -> bool:
+async def _outcome(probe: Callable[[float | None], None]) -> bool:
+    """Whether the blocking ``probe`` finds the task healthy (run off the test's loop, which
+    serves the probed port)."""
     try:
-        await asyncio.wait_for(probe(), 10)
+        await asyncio.to_thread(probe, 10)
     except HealthCheckFailed:
         return False
     return True

@@ -7,10 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
 
-from frameworkkit.protocol.messages import TaskInfo
 from frameworkkit.testing.compose import LABEL, ClusterSpec, compose_document, write_compose
 from frameworkkit.testing.engine import has_cgroup_v1_cpu
 from frameworkkit.testing.harness.docker_executor import docker_run_argv, parse_flags
@@ -98,17 +96,14 @@ FLAGS = parse_flags(
 )
 
 
-def task(container: dict[str, Any], command: dict[str, Any]) -> TaskInfo:
-    return msgspec.convert(
-        {
-            "name": "web",
-            "task_id": {"value": "web.1"},
-            "agent_id": {"value": "S1"},
-            "container": container,
-            "command": command,
-        },
-        TaskInfo,
-    )
+def task(container: dict[str, Any], command: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": "web",
+        "task_id": {"value": "web.1"},
+        "agent_id": {"value": "S1"},
+        "container": container,
+        "command": command,
+    }
 
 
 DOCKER: dict[str, Any] = {"type": "DOCKER", "docker": {"image": "base:1", "network": "HOST"}}

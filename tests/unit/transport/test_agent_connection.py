@@ -1,25 +1,40 @@
+"""The executor's blocking agent connection against a loopback peer standing in for an agent."""
+
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
+from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from frameworkkit.transport import (
     AgentConnection,
-    BackoffPolicy,
+    ConnectionFailed,
     EndReason,
+    RequestRejected,
     SubscriptionEnded,
-    TransportOptions,
+    TemporarilyUnavailable,
     executor_endpoint,
 )
 
-from .conftest import SleepRecorder
-from .fake_master import FakeMaster, event, framed, stream
+from .loopback_peer import (
+    LAST_CHUNK,
+    Request,
+    chunk,
+    chunked_head,
+    closed_port,
+    loopback_peer,
+    record_chunk,
+    response,
+)
 
-AGENT_PID = "slave(1)@127.0.0.1:5051"
+pytestmark = pytest.mark.timeout(30)
+
 EXECUTOR_SUBSCRIBE = json.dumps(
     {
         "type": "SUBSCRIBE",
@@ -29,7 +44,8 @@ EXECUTOR_SUBSCRIBE = json.dumps(
     }
 ).encode()
 EXECUTOR_MESSAGE = json.dumps({"type": "MESSAGE", "message": {"data": "aGk="}}).encode()
-EXECUTOR_SUBSCRIBED = event("SUBSCRIBED", subscribed={"executor_info": {}, "framework_info": {}})
+SUBSCRIBED = json.dumps({"type": "SUBSCRIBED", "subscribed": {}}).encode()
+HEARTBEAT = json.dumps({"type": "HEARTBEAT"}).encode()
 
 
 @given(
@@ -43,7 +59,7 @@ def test_endpoint_comes_from_the_slave_pid(
     address = "127." + ".".join(map(str, octets)) + f":{port}"
     endpoint = executor_endpoint(f"slave({number})@{address}")
     assert endpoint == f"http://{address}/slave({number})/api/v1/executor"
-    assert httpx.URL(endpoint).path == f"/slave({number})/api/v1/executor"
+    assert urlsplit(endpoint).path == f"/slave({number})/api/v1/executor"
 
 
 @pytest.mark.parametrize(
@@ -59,52 +75,129 @@ def test_from_environment_needs_the_slave_pid() -> None:
         AgentConnection.from_environment({})
 
 
-async def test_subscribe_and_calls_reach_the_agent_process_without_stream_id(
-    backoff_policy: BackoffPolicy,
-) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        if json.loads(request.content)["type"] == "SUBSCRIBE":
-            return stream([framed(EXECUTOR_SUBSCRIBED)], stream_id=None)
-        return httpx.Response(202)
+def agent_answer(request: Request, sock: socket.socket) -> bool:
+    """An agent: SUBSCRIBE gets a stream (SUBSCRIBED, a heartbeat, then the end), calls 202."""
+    if json.loads(request.body)["type"] == "SUBSCRIBE":
+        sock.sendall(chunked_head() + record_chunk(SUBSCRIBED) + record_chunk(HEARTBEAT))
+        sock.sendall(LAST_CHUNK)
+    else:
+        sock.sendall(response(202))
+    return True
 
-    agent = FakeMaster(handler)
-    environ = {"MESOS_SLAVE_PID": AGENT_PID, "MESOS_EXECUTOR_AUTHENTICATION_TOKEN": "tok-123"}
-    options = TransportOptions(backoff=backoff_policy)
-    conn = AgentConnection.from_environment(environ, options=options, transport=agent)
-    async with conn, await conn.subscribe(EXECUTOR_SUBSCRIBE) as subscription:
-        assert await anext(subscription) == EXECUTOR_SUBSCRIBED
-        assert subscription.stream_id is None
-        await conn.call(EXECUTOR_MESSAGE)
-    assert "tok-123" not in repr(conn)
+
+def test_subscribe_and_calls_reach_the_agent_process_with_the_token() -> None:
+    with loopback_peer(agent_answer) as agent:
+        environ = {
+            "MESOS_SLAVE_PID": f"slave(3)@127.0.0.1:{agent.port}",
+            "MESOS_EXECUTOR_AUTHENTICATION_TOKEN": "tok-123",
+        }
+        connection = AgentConnection.from_environment(environ)
+        stream = connection.subscribe(EXECUTOR_SUBSCRIBE)
+        frames = iter(stream)
+        assert next(frames) == SUBSCRIBED
+        assert next(frames) == HEARTBEAT
+        assert connection.call(EXECUTOR_MESSAGE) == b""
+        with pytest.raises(SubscriptionEnded) as ended:
+            next(frames)
+        connection.close()
+    assert ended.value.reason is EndReason.CLOSED_BY_PEER
+    assert "tok-123" not in repr(connection)
+    assert [json.loads(r.body)["type"] for r in agent.requests] == ["SUBSCRIBE", "MESSAGE"]
     for request in agent.requests:
-        assert str(request.url) == "http://127.0.0.1:5051/slave(1)/api/v1/executor"
-        assert "Mesos-Stream-Id" not in request.headers
-        assert request.headers["Authorization"] == "Bearer tok-123"
-        assert request.headers["Content-Type"] == "application/json"
+        assert request.target == "/slave(3)/api/v1/executor"
+        assert request.headers["authorization"] == "Bearer tok-123"
+        assert request.headers["content-type"] == "application/json"
+        assert "mesos-stream-id" not in request.headers
 
 
-async def test_restarting_agent_is_retried_and_a_cut_stream_is_typed(
-    sleeps: SleepRecorder, backoff_policy: BackoffPolicy
-) -> None:
-    answers = iter([httpx.Response(503)])
+@pytest.mark.parametrize(
+    ("raw", "error", "match"),
+    [
+        (response(503, b"agent recovering"), TemporarilyUnavailable, "agent recovering"),
+        (response(400, b"Failed to validate"), RequestRejected, "HTTP 400.*Failed to validate"),
+    ],
+)
+def test_refusals_are_typed(raw: bytes, error: type[Exception], match: str) -> None:
+    def answer(request: Request, sock: socket.socket) -> bool:
+        sock.sendall(raw)
+        return True
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        cut = framed(EXECUTOR_SUBSCRIBED) + b"40\n{"
-        return next(answers, None) or stream([cut], then="break", stream_id=None)
+    with loopback_peer(answer) as agent:
+        connection = AgentConnection(f"{agent.origin}/slave(1)/api/v1/executor")
+        with pytest.raises(error, match=match):
+            connection.subscribe(EXECUTOR_SUBSCRIBE)
+        with pytest.raises(error, match=match):
+            connection.call(EXECUTOR_MESSAGE)
 
-    endpoint = executor_endpoint(AGENT_PID)
-    options = TransportOptions(backoff=backoff_policy)
-    async with AgentConnection(endpoint, options=options, transport=FakeMaster(handler)) as conn:
-        subscription = await conn.subscribe(EXECUTOR_SUBSCRIBE)
-        assert await anext(subscription) == EXECUTOR_SUBSCRIBED
-        with pytest.raises(SubscriptionEnded) as caught:
-            await anext(subscription)
-    assert caught.value.reason is EndReason.CUT_MID_FRAME
-    assert len(sleeps.delays) == 1
+
+def test_an_unreachable_agent_is_a_connection_failure() -> None:
+    connection = AgentConnection(f"http://127.0.0.1:{closed_port()}/slave(1)/api/v1/executor")
+    with pytest.raises(ConnectionFailed, match="cannot reach"):
+        connection.call(EXECUTOR_MESSAGE)
+
+
+@pytest.mark.parametrize(
+    ("tail", "reason"),
+    [
+        (chunk(b"40\n{"), EndReason.CUT_MID_FRAME),
+        (b"", EndReason.CONNECTION_LOST),
+        (chunk(b"99999999999\n"), EndReason.BAD_FRAME),
+    ],
+)
+def test_how_a_stream_ends_is_typed(tail: bytes, reason: EndReason) -> None:
+    def answer(request: Request, sock: socket.socket) -> bool:
+        sock.sendall(chunked_head() + record_chunk(SUBSCRIBED) + tail)
+        return False  # then close
+
+    with loopback_peer(answer) as agent:
+        connection = AgentConnection(f"{agent.origin}/slave(1)/api/v1/executor")
+        frames = iter(connection.subscribe(EXECUTOR_SUBSCRIBE))
+        assert next(frames) == SUBSCRIBED
+        with pytest.raises(SubscriptionEnded) as ended:
+            next(frames)
+    assert ended.value.reason is reason
+
+
+def test_no_first_frame_in_time_ends_the_stream() -> None:
+    def answer(request: Request, sock: socket.socket) -> bool:
+        sock.sendall(chunked_head())
+        time.sleep(5)
+        return False
+
+    with loopback_peer(answer) as agent:
+        connection = AgentConnection(
+            f"{agent.origin}/slave(1)/api/v1/executor", request_timeout=0.2
+        )
+        with pytest.raises(SubscriptionEnded, match="no first frame") as ended:
+            next(iter(connection.subscribe(EXECUTOR_SUBSCRIBE)))
+    assert ended.value.reason is EndReason.HEARTBEAT_MISSED
+
+
+def test_a_stream_closed_from_another_thread_just_stops() -> None:
+    def answer(request: Request, sock: socket.socket) -> bool:
+        sock.sendall(chunked_head() + record_chunk(SUBSCRIBED))
+        time.sleep(10)
+        return False
+
+    with loopback_peer(answer) as agent:
+        stream = AgentConnection(f"{agent.origin}/slave(1)/api/v1/executor").subscribe(
+            EXECUTOR_SUBSCRIBE
+        )
+        frames = iter(stream)
+        assert next(frames) == SUBSCRIBED  # after it, reads wait as long as it takes
+        threading.Timer(0.1, stream.close).start()
+        assert list(frames) == []
 
 
 def test_bad_endpoint_and_token_are_refused() -> None:
     with pytest.raises(ValueError, match="endpoint"):
         AgentConnection("127.0.0.1:5051")
+    with pytest.raises(ValueError, match="endpoint"):
+        AgentConnection("http://127.0.0.1:5051")
+    endpoint = executor_endpoint("slave(1)@127.0.0.1:5051")
     with pytest.raises(TypeError, match="auth_token"):
-        AgentConnection(executor_endpoint(AGENT_PID), auth_token="plain")  # type: ignore[arg-type]
+        AgentConnection(endpoint, auth_token="plain")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="request_timeout"):
+        AgentConnection(endpoint, request_timeout=0)
+    with pytest.raises(TypeError, match="body"):
+        AgentConnection(endpoint).call("text")  # type: ignore[arg-type]
