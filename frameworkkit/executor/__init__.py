@@ -4,6 +4,7 @@
 - :class:`CommandExecutor`: runs task commands as processes; ``python -m frameworkkit.executor``.
 - :class:`ExecutorClient`: the subscription and reliable-update machinery under both.
 - :class:`ExecutorEnvironment`: what the agent tells an executor through ``MESOS_*`` variables.
+- :func:`task_ports`: the host ports a task was given.
 """
 
 from frameworkkit.executor.base import DEFAULT_KILL_GRACE_PERIOD, Executor
@@ -20,6 +21,7 @@ from frameworkkit.executor.environment import (
     parse_duration,
 )
 from frameworkkit.executor.health import HealthPolicy, HealthReport
+from frameworkkit.executor.ports import task_ports
 
 __all__ = [
     "DEFAULT_KILL_GRACE_PERIOD",
@@ -34,4 +36,5 @@ __all__ = [
     "HealthPolicy",
     "HealthReport",
     "parse_duration",
+    "task_ports",
 ]

@@ -10,7 +10,7 @@ def test_every_exported_name_exists_and_is_public() -> None:
 
 
 def test_the_exports_are_exactly_the_curated_list() -> None:
-    modules = {"base", "client", "command", "environment", "health", "processes"}
+    modules = {"base", "client", "command", "environment", "health", "ports", "processes"}
     public = {
         name
         for name in vars(executor_package)
