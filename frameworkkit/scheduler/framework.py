@@ -260,6 +260,18 @@ class Framework:
         if not task.done:
             self._on_framework_loop(lambda: self._spawn_kill(task))
 
+    def send_message(self, agent_id: str, executor_id: str, data: bytes) -> None:
+        """Send ``data`` to the framework's executor ``executor_id`` on ``agent_id``: the mirror
+        of :meth:`on_message`, it reaches the executor's ``framework_message`` hook. As in
+        Mesos, delivery is not guaranteed. Thread-safe; needs a running framework."""
+        run = self._running("send_message")
+        self._on_framework_loop(lambda: run.send_message(agent_id, executor_id, data))
+
+    def revive(self) -> None:
+        """Ask Mesos for offers now, clearing every decline filter the framework set (offers
+        it declined while idle, say). Thread-safe; needs a running framework."""
+        self._on_framework_loop(self._running("revive").revive)
+
     def stop(self, *, teardown: bool = False) -> None:
         """End the framework's run. ``teardown=True`` also ends the framework in Mesos (its
         tasks are killed, its executors stop); otherwise Mesos keeps its tasks running for
@@ -400,6 +412,12 @@ class Framework:
             return work()
 
         return asyncio.run_coroutine_threadsafe(on_loop(), run.loop).result()
+
+    def _running(self, what: str) -> Run:
+        run = self._run
+        if run is None:
+            raise RuntimeError(f"{what}: the framework is not running")
+        return run
 
     def _spawn_kill(self, task: Task) -> None:
         run = self._run

@@ -92,11 +92,14 @@ class OfferHandler:
         """REVIVE (clearing our decline filters) for ready work, at most once a second."""
         if not self.link.subscribed or not self.tracker.ready():
             return
-        now = time.monotonic()
-        if force or now - self._last_revive >= REVIVE_INTERVAL:
-            self._last_revive = now
-            self.suppressed = False
-            await self.link.call(calls.revive(self.link.framework_id or "", [self.matcher.role]))
+        if force or time.monotonic() - self._last_revive >= REVIVE_INTERVAL:
+            await self.revive()
+
+    async def revive(self) -> None:
+        """REVIVE: offers resume and the framework's decline filters are cleared."""
+        self._last_revive = time.monotonic()
+        self.suppressed = False
+        await self.link.call(calls.revive(self.link.framework_id or "", [self.matcher.role]))
 
     def _note_unplaced(self, unplaced: dict[str, Unplaced]) -> None:
         """Keep why each task was left out; at most every few seconds per task, explain it

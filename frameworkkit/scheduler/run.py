@@ -30,6 +30,7 @@ from frameworkkit.transport import (
     MesosConnection,
     RequestRejected,
     SubscriptionEnded,
+    TransportError,
     TransportOptions,
 )
 
@@ -182,6 +183,19 @@ class Run:
             )
             self._spawn(self.link.call(call))
 
+    def send_message(self, agent_id: str, executor_id: str, data: bytes) -> None:
+        """Send ``data`` to an executor (called on the loop; a bad argument raises here)."""
+        if not self.link.subscribed:
+            raise RuntimeError("send_message: not subscribed to a master yet")
+        call = calls.message(self.link.framework_id or "", agent_id, executor_id, data)
+        self._spawn(self._call_or_warn(call, f"message to executor {executor_id}"))
+
+    def revive(self) -> None:
+        """REVIVE now (called on the loop)."""
+        if not self.link.subscribed:
+            raise RuntimeError("revive: not subscribed to a master yet")
+        self._spawn(self.offers.revive())
+
     # ---- events -------------------------------------------------------------------------------
 
     async def on_event(self, event: SchedulerEvent) -> None:
@@ -311,6 +325,12 @@ class Run:
                 )
 
         return report
+
+    async def _call_or_warn(self, call: dict[str, Any], what: str) -> None:
+        try:
+            await self.link.call(call)
+        except TransportError as exc:
+            log.warning("%s: %s failed: %s", self.framework.name, what, exc)
 
     def _spawn(self, work: Any) -> None:
         future = asyncio.ensure_future(work)
