@@ -152,6 +152,14 @@ class Framework:
     def on_offers(self, offers: list[Offer]) -> Any:
         """Offers arrived. For inspection: the framework places its tasks itself."""
 
+    def screen_offers(self, offers: list[Offer]) -> Any:
+        """Override when the work to submit depends on what is offered (Spark's executors
+        take the cpus of their offer): called with each batch of offers before any task is
+        placed on them, so tasks submitted here are placed on these very offers. Return
+        ``{offer_id: seconds}`` to decline those offers unused for that long, or None. A
+        framework that overrides it is never suppressed: it keeps seeing offers while no task
+        waits. Called by the hook rule; the offers wait for it, so keep it quick."""
+
     def on_task_update(self, task: Task, status: TaskStatus) -> Any:
         """Any status update of a current attempt, before the specific hooks below."""
 

@@ -66,6 +66,8 @@ class Run:
             decline_seconds=framework.decline_seconds,
             unfit_decline_seconds=framework.unfit_decline_seconds,
             on_broken=self._on_broken,
+            screen=framework.user_hook("screen_offers"),
+            hooks=framework._hooks,
         )
         self.updates = UpdateHandler(
             context,
@@ -235,7 +237,7 @@ class Run:
             log.info("%s: registered as framework %s", framework.name, framework_id)
         framework.remember_framework_id(framework_id)
         framework.metrics.subscriptions += 1
-        self.offers.suppressed = not framework.tasks.pending()
+        self.offers.suppressed = self.offers.may_suppress()
         await self.reconciler.subscribed()
         self._schedule_hook("framework", "on_subscribed", framework_id)
         await self.offers.revive_if_needed(force=True)
@@ -263,8 +265,7 @@ class Run:
         self.updates.deliver(transition)
 
     def _subscribe_call(self) -> dict[str, Any]:
-        idle = not self.framework.tasks.pending()
-        roles = [self.framework.role] if idle else []
+        roles = [self.framework.role] if self.offers.may_suppress() else []
         return calls.subscribe(self.framework.framework_info(), suppressed_roles=roles)
 
     # ---- housekeeping -------------------------------------------------------------------------

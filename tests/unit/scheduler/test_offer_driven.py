@@ -1,5 +1,5 @@
-"""What frameworks that size their work from offers use: reviving, messages to executors
-(against the transport's unit-test seam)."""
+"""What frameworks that size their work from offers use: screening offers, reviving, messages
+to executors (against the transport's unit-test seam)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,15 @@ from typing import Any
 
 import pytest
 
-from frameworkkit.scheduler import Framework
+from frameworkkit.protocol.messages import Offer
+from frameworkkit.scheduler import Framework, TaskSpec
 from tests.unit.scheduler.master_seam import (
     ScriptedMaster,
+    launched,
+    offer,
+    offer_body,
+    offers,
+    update,
 )
 
 
@@ -28,6 +34,91 @@ async def running(fw: Framework, master: ScriptedMaster) -> AsyncIterator[None]:
     finally:
         fw.stop()
         await asyncio.wait_for(runner, 10)
+
+
+class Sizer(Framework):
+    """Submits one task on the first agent offered, taking all its cpus; refuses the others."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.screened: list[list[str]] = []
+
+    def screen_offers(self, offers: list[Offer]) -> dict[str, float]:
+        self.screened.append([o.id.value for o in offers])
+        first, *others = offers
+        cpus = sum(r.scalar.value for r in first.resources if r.name == "cpus" and r.scalar)
+        self.submit(
+            TaskSpec(
+                name=f"sized-{len(self.screened)}",
+                command="true",
+                cpus=cpus,
+                constraints=[["@agent_id", "IS", first.agent_id.value]],
+            )
+        )
+        return {o.id.value: 120.0 for o in others}
+
+
+async def test_tasks_submitted_by_the_screen_go_on_its_offers_and_refusals_are_declined(
+    tmp_path: Path,
+) -> None:
+    master = ScriptedMaster()
+    fw = Sizer("http://127.0.0.1:5050", state_dir=tmp_path, transport=master.transport)
+    async with running(fw, master):
+        master.push(offers(offer_body("o1", "agent-1", cpus=3.0), offer_body("o2", "agent-2")))
+        decline = await master.next_call("DECLINE")
+        assert decline["decline"] == {
+            "offer_ids": [{"value": "o2"}],
+            "filters": {"refuse_seconds": 120.0},
+        }
+        accept = await master.next_call("ACCEPT")
+        assert accept["accept"]["offer_ids"] == [{"value": "o1"}]
+        [info] = launched(accept)
+        assert info["name"] == "sized-1"
+        cpus = [r["scalar"]["value"] for r in info["resources"] if r["name"] == "cpus"]
+        assert cpus == [3.0]
+        task_id = info["task_id"]["value"]
+        master.push(update(task_id, "TASK_RUNNING"), update(task_id, "TASK_FINISHED"))
+        await master.next_call("ACKNOWLEDGE")
+        await master.next_call("ACKNOWLEDGE")
+        assert fw.task("sized-1").done
+    # nothing waited, yet offers were never suppressed: the screen wants to see them
+    assert "SUPPRESS" not in master.seen
+    assert "REVIVE" not in master.seen[: master.seen.index("ACCEPT")]
+    assert fw.screened == [["o1", "o2"]]
+
+
+class Oversized(Framework):
+    def screen_offers(self, offers: list[Offer]) -> None:
+        self.submit(TaskSpec(name="huge", command="true", cpus=64))
+
+
+async def test_work_the_screen_cannot_place_on_its_batch_asks_for_offers_after_it(
+    tmp_path: Path,
+) -> None:
+    master = ScriptedMaster()
+    fw = Oversized("http://127.0.0.1:5050", state_dir=tmp_path, transport=master.transport)
+    async with running(fw, master):
+        master.push(offer("o1"))
+        await master.next_call("DECLINE")
+        await master.next_call("REVIVE")  # once the batch was answered, not before
+        assert master.seen[-2:] == ["DECLINE", "REVIVE"]
+
+
+class Broken(Framework):
+    def screen_offers(self, offers: list[Offer]) -> dict[str, float]:
+        return {offers[0].id.value: -1.0}
+
+
+async def test_a_screen_answer_that_is_not_usable_leaves_the_offers_to_the_usual_handling(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    master = ScriptedMaster()
+    fw = Broken("http://127.0.0.1:5050", state_dir=tmp_path, transport=master.transport)
+    fw.submit(TaskSpec(name="plain", command="true", cpus=1))
+    async with running(fw, master):
+        master.push(offer("o1"))
+        assert launched(await master.next_call("ACCEPT"))[0]["name"] == "plain"
+    assert "screen_offers()['o1']" in caplog.text
 
 
 class Subscribed(Framework):
