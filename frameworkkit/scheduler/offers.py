@@ -184,12 +184,17 @@ class OfferHandler:
         framework_id = self.link.framework_id or ""
         accepts, records = [], []
         for agent_id, launches in by_agent.items():
-            executor = self._executor_info(framework_id, executor_resources.get(agent_id))
             infos = []
             for launch in launches:
                 task = launch.task
                 task_id = self.tracker.start_attempt(
                     task, agent_id, launch.agent.hostname, launch.ports
+                )
+                own = launch.executor_resources  # set for an executor of the task's own
+                executor = self._executor_info(
+                    framework_id,
+                    executor_resources.get(agent_id) if own is None else own,
+                    None if own is None else task_id,
                 )
                 task.executor_id = executor["executor_id"]["value"] if executor else task_id
                 task.framework_id = framework_id
@@ -220,9 +225,13 @@ class OfferHandler:
         await asyncio.gather(*(self.link.call(call) for call in accepts))
 
     def _executor_info(
-        self, framework_id: str, resources: list[dict[str, Any]] | None
+        self,
+        framework_id: str,
+        resources: list[dict[str, Any]] | None,
+        executor_id: str | None = None,
     ) -> dict[str, Any] | None:
-        """The packed executor's info for one agent (its share as that agent offered it)."""
+        """The packed executor's info for one agent (its share as that agent offered it), or
+        for one task (``executor_id``) of a per-task executor."""
         executor = self.executor
         if executor is None:
             return None
@@ -237,4 +246,4 @@ class OfferHandler:
                 }
                 for name, amount in executor.scalars.items()
             ]
-        return executor.executor_info(framework_id, resources)
+        return executor.executor_info(framework_id, resources, executor_id)

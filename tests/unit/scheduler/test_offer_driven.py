@@ -1,5 +1,5 @@
 """What frameworks that size their work from offers use: screening offers, reviving, messages
-to executors (against the transport's unit-test seam)."""
+to executors, an executor per task (against the transport's unit-test seam)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from frameworkkit.protocol.messages import Offer
-from frameworkkit.scheduler import Framework, TaskSpec
+from frameworkkit.scheduler import Framework, PackedExecutor, TaskSpec
 from tests.unit.scheduler.master_seam import (
     ScriptedMaster,
     launched,
@@ -148,3 +148,29 @@ async def test_messages_go_to_the_named_executor_and_revive_clears_filters(
         assert base64.b64decode(message["message"]["data"]) == b"hello"
         fw.revive()
         await master.next_call("REVIVE")
+
+
+async def test_an_executor_per_task_gets_the_task_id_and_its_share_beside_each_task(
+    tmp_path: Path,
+) -> None:
+    master = ScriptedMaster()
+    own = PackedExecutor(command="run-me", commands=False, per_task=True, cpus=0.5, mem=32)
+    fw = Framework(
+        "http://127.0.0.1:5050", state_dir=tmp_path, transport=master.transport, executor=own
+    )
+    fw.submit_many(TaskSpec(name=f"worker-{i}", cpus=1, mem=100, data=b"x") for i in range(2))
+    async with running(fw, master):
+        master.push(offer("o1"))  # 2 cpus: one task and its executor (1.5), not two
+        [info] = launched(await master.next_call("ACCEPT"))
+        executor = info["executor"]
+        assert executor["executor_id"] == info["task_id"]
+        amounts = {r["name"]: r["scalar"]["value"] for r in executor["resources"]}
+        assert amounts == {"cpus": 0.5, "mem": 32.0}
+        task_amounts = {r["name"]: r["scalar"]["value"] for r in info["resources"]}
+        assert task_amounts == {"cpus": 1.0, "mem": 100.0}
+        assert fw.task(info["name"]).executor_id == info["task_id"]["value"]
+
+
+def test_per_task_must_be_a_flag() -> None:
+    with pytest.raises(TypeError, match=r"PackedExecutor\.per_task"):
+        PackedExecutor(command="run-me", commands=False, per_task="yes")  # type: ignore[arg-type]
