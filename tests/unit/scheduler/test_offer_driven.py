@@ -174,3 +174,14 @@ async def test_an_executor_per_task_gets_the_task_id_and_its_share_beside_each_t
 def test_per_task_must_be_a_flag() -> None:
     with pytest.raises(TypeError, match=r"PackedExecutor\.per_task"):
         PackedExecutor(command="run-me", commands=False, per_task="yes")  # type: ignore[arg-type]
+
+
+async def test_a_fixed_port_is_taken_from_the_offer(tmp_path: Path) -> None:
+    master = ScriptedMaster()
+    fw = Framework("http://127.0.0.1:5050", state_dir=tmp_path, transport=master.transport)
+    fw.submit(TaskSpec(name="slot", command="serve", ports=[31007]))
+    async with running(fw, master):
+        master.push(offers(offer_body("o1", ports=(31000, 31010))))
+        [info] = launched(await master.next_call("ACCEPT"))
+        [ports] = [r["ranges"]["range"] for r in info["resources"] if r["name"] == "ports"]
+        assert ports == [{"begin": 31007, "end": 31007}]
