@@ -11,4 +11,5 @@ python3 -m pytest -q -p no:cacheprovider "$@"
 ruff check .
 ruff format --check .
 mypy
+mypy --strict examples
 mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
