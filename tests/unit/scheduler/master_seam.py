@@ -11,11 +11,13 @@ import base64
 import json
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 
 from frameworkkit.protocol.recordio import encode_record
+from frameworkkit.scheduler import Framework
 from tests.unit.transport.fake_master import SUBSCRIBED, FakeMaster, event
 
 
@@ -28,6 +30,9 @@ class QueueBody(httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         while True:
             yield encode_record(await self.queue.get())
+
+
+F = TypeVar("F", bound=Framework)
 
 
 class ScriptedMaster:
@@ -45,6 +50,10 @@ class ScriptedMaster:
             return httpx.Response(200, headers={"Mesos-Stream-Id": "s1"}, stream=self.body)
         self.calls.put_nowait(call)
         return httpx.Response(202)
+
+    def framework(self, cls: type[F], state_dir: Path, **kwargs: Any) -> F:
+        """A framework of class ``cls`` whose master this is."""
+        return cls("http://127.0.0.1:5050", state_dir=state_dir, transport=self.transport, **kwargs)
 
     def push(self, *events: bytes) -> None:
         for item in events:

@@ -12,7 +12,7 @@ async def test_a_failed_attempt_is_acked_retried_with_short_filters_and_revived(
 ) -> None:
     master = ScriptedMaster()
     next_call = master.next_call
-    fw = Framework("http://127.0.0.1:5050", state_dir=tmp_path, transport=master.transport)
+    fw = master.framework(Framework, tmp_path)
     task = fw.submit(
         TaskSpec(
             name="flaky", command="exit 1", cpus=1, mem=64, max_retries=1, retry_backoff_seconds=0.3
@@ -53,7 +53,7 @@ async def test_a_launched_task_knows_its_host_ports_and_keeps_them_in_its_record
     tmp_path: Path,
 ) -> None:
     master = ScriptedMaster()
-    fw = Framework("http://127.0.0.1:5050", state_dir=tmp_path, transport=master.transport)
+    fw = master.framework(Framework, tmp_path)
     task = fw.submit(TaskSpec(name="web", command="serve", ports=["http", "admin"]))
     assert task.ports == []
     runner = asyncio.create_task(fw.run_async(until="forever"))

@@ -8,7 +8,7 @@ import base64
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -23,14 +23,22 @@ from tests.unit.scheduler.master_seam import (
     update,
 )
 
+F = TypeVar("F", bound=Framework)
+
 
 @contextlib.asynccontextmanager
-async def running(fw: Framework, master: ScriptedMaster) -> AsyncIterator[None]:
-    """``fw`` running against ``master``, subscribed; stopped on the way out."""
+async def running(
+    cls: type[F], state_dir: Path, *specs: TaskSpec, **kwargs: Any
+) -> AsyncIterator[tuple[F, ScriptedMaster]]:
+    """A framework of class ``cls`` with ``specs`` submitted, running against a scripted
+    master, subscribed; stopped on the way out."""
+    master = ScriptedMaster()
+    fw = master.framework(cls, state_dir, **kwargs)
+    fw.submit_many(specs)
     runner = asyncio.create_task(fw.run_async(until="forever"))
     master.subscribe()
     try:
-        yield
+        yield fw, master
     finally:
         fw.stop()
         await asyncio.wait_for(runner, 10)
@@ -61,9 +69,7 @@ class Sizer(Framework):
 async def test_tasks_submitted_by_the_screen_go_on_its_offers_and_refusals_are_declined(
     tmp_path: Path,
 ) -> None:
-    master = ScriptedMaster()
-    fw = Sizer("http://127.0.0.1:5050", state_dir=tmp_path, transport=master.transport)
-    async with running(fw, master):
+    async with running(Sizer, tmp_path) as (fw, master):
         master.push(offers(offer_body("o1", "agent-1", cpus=3.0), offer_body("o2", "agent-2")))
         decline = await master.next_call("DECLINE")
         assert decline["decline"] == {
@@ -95,9 +101,7 @@ class Oversized(Framework):
 async def test_work_the_screen_cannot_place_on_its_batch_asks_for_offers_after_it(
     tmp_path: Path,
 ) -> None:
-    master = ScriptedMaster()
-    fw = Oversized("http://127.0.0.1:5050", state_dir=tmp_path, transport=master.transport)
-    async with running(fw, master):
+    async with running(Oversized, tmp_path) as (_, master):
         master.push(offer("o1"))
         await master.next_call("DECLINE")
         await master.next_call("REVIVE")  # once the batch was answered, not before
@@ -112,10 +116,8 @@ class Broken(Framework):
 async def test_a_screen_answer_that_is_not_usable_leaves_the_offers_to_the_usual_handling(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    master = ScriptedMaster()
-    fw = Broken("http://127.0.0.1:5050", state_dir=tmp_path, transport=master.transport)
-    fw.submit(TaskSpec(name="plain", command="true", cpus=1))
-    async with running(fw, master):
+    plain = TaskSpec(name="plain", command="true", cpus=1)
+    async with running(Broken, tmp_path, plain) as (_, master):
         master.push(offer("o1"))
         assert launched(await master.next_call("ACCEPT"))[0]["name"] == "plain"
     assert "screen_offers()['o1']" in caplog.text
@@ -133,11 +135,10 @@ class Subscribed(Framework):
 async def test_messages_go_to_the_named_executor_and_revive_clears_filters(
     tmp_path: Path,
 ) -> None:
-    master = ScriptedMaster()
-    fw = Subscribed("http://127.0.0.1:5050", state_dir=tmp_path, transport=master.transport)
+    idle = Framework("http://127.0.0.1:5050", state_dir=tmp_path / "idle")
     with pytest.raises(RuntimeError, match="send_message: the framework is not running"):
-        fw.send_message("agent-1", "exec-1", b"hello")
-    async with running(fw, master):
+        idle.send_message("agent-1", "exec-1", b"hello")
+    async with running(Subscribed, tmp_path) as (fw, master):
         await asyncio.wait_for(fw.subscribed.wait(), 10)
         with pytest.raises(TypeError, match="data"):
             fw.send_message("agent-1", "exec-1", "not bytes")  # type: ignore[arg-type]
@@ -153,13 +154,9 @@ async def test_messages_go_to_the_named_executor_and_revive_clears_filters(
 async def test_an_executor_per_task_gets_the_task_id_and_its_share_beside_each_task(
     tmp_path: Path,
 ) -> None:
-    master = ScriptedMaster()
     own = PackedExecutor(command="run-me", commands=False, per_task=True, cpus=0.5, mem=32)
-    fw = Framework(
-        "http://127.0.0.1:5050", state_dir=tmp_path, transport=master.transport, executor=own
-    )
-    fw.submit_many(TaskSpec(name=f"worker-{i}", cpus=1, mem=100, data=b"x") for i in range(2))
-    async with running(fw, master):
+    workers = [TaskSpec(name=f"worker-{i}", cpus=1, mem=100, data=b"x") for i in range(2)]
+    async with running(Framework, tmp_path, *workers, executor=own) as (fw, master):
         master.push(offer("o1"))  # 2 cpus: one task and its executor (1.5), not two
         [info] = launched(await master.next_call("ACCEPT"))
         executor = info["executor"]
@@ -177,10 +174,8 @@ def test_per_task_must_be_a_flag() -> None:
 
 
 async def test_a_fixed_port_is_taken_from_the_offer(tmp_path: Path) -> None:
-    master = ScriptedMaster()
-    fw = Framework("http://127.0.0.1:5050", state_dir=tmp_path, transport=master.transport)
-    fw.submit(TaskSpec(name="slot", command="serve", ports=[31007]))
-    async with running(fw, master):
+    slot = TaskSpec(name="slot", command="serve", ports=[31007])
+    async with running(Framework, tmp_path, slot) as (_, master):
         master.push(offers(offer_body("o1", ports=(31000, 31010))))
         [info] = launched(await master.next_call("ACCEPT"))
         [ports] = [r["ranges"]["range"] for r in info["resources"] if r["name"] == "ports"]
