@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 from tqdm import tqdm
 
@@ -40,7 +41,7 @@ class PiEstimate(Framework):
 
     name = "pi-estimate"
 
-    def __init__(self, master: str, results: Path, bar: tqdm, **kwargs: object) -> None:
+    def __init__(self, master: str, results: Path, bar: tqdm[NoReturn], **kwargs: object) -> None:
         super().__init__(master, **kwargs)  # type: ignore[arg-type]
         self.results = results
         self.bar = bar

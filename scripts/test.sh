@@ -12,6 +12,7 @@ python3 -m pytest -q -p no:cacheprovider "$@"
 ruff check .
 ruff format --check .
 mypy
+mypy --strict examples
 mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
 # The unit tier on Python 3.10 to 3.13 (tox), with the pyenv interpreters of this machine kind.
 pythons=$(printf '%s:' "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[0-3].*/bin)

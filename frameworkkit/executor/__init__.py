@@ -4,6 +4,7 @@
 - :class:`CommandExecutor`: runs task commands as processes; ``python -m frameworkkit.executor``.
 - :class:`ExecutorClient`: the subscription and reliable-update machinery under both.
 - :class:`ExecutorEnvironment`: what the agent tells an executor through ``MESOS_*`` variables.
+- :func:`task_ports`: the host ports a task was given.
 
 Names load their module on first use: the command executor, started once per task, never loads
 asyncio, and no executor loads httpx, the scheduler or the placement engine.
@@ -23,6 +24,7 @@ if _TYPE_CHECKING:
     )
     from frameworkkit.executor.health import HealthPolicy, HealthReport
     from frameworkkit.executor.interfaces import AgentApi, EventHandler, EventStream
+    from frameworkkit.executor.ports import task_ports
     from frameworkkit.executor.rules import DEFAULT_KILL_GRACE_PERIOD
 
 _MODULES = {
@@ -32,6 +34,7 @@ _MODULES = {
     "environment": ("ExecutorEnvironment", "ExecutorEnvironmentError", "parse_duration"),
     "health": ("HealthPolicy", "HealthReport"),
     "interfaces": ("AgentApi", "EventHandler", "EventStream"),
+    "ports": ("task_ports",),
     "rules": ("DEFAULT_KILL_GRACE_PERIOD",),
 }
 __getattr__ = _lazy_exports(
@@ -52,4 +55,5 @@ __all__ = [
     "HealthPolicy",
     "HealthReport",
     "parse_duration",
+    "task_ports",
 ]

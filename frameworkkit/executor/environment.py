@@ -195,6 +195,13 @@ class ExecutorEnvironment:
         return None if self._sandbox is None else _as_path(self._sandbox)
 
     @property
+    def agent_host(self) -> str:
+        """The address the agent listens on (``ip`` of ``MESOS_SLAVE_PID``): where servers the
+        executor starts on its tasks' ports are reachable too (``127.0.0.1`` on an embedded
+        cluster)."""
+        return self.agent_pid.strip().partition("@")[2].rpartition(":")[0]
+
+    @property
     def work_directory(self) -> Path:
         """Where the executor's files go: the sandbox as the container sees it, else the cwd."""
         return _as_path(self.work_dir)

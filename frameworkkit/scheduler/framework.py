@@ -152,6 +152,14 @@ class Framework:
     def on_offers(self, offers: list[Offer]) -> Any:
         """Offers arrived. For inspection: the framework places its tasks itself."""
 
+    def screen_offers(self, offers: list[Offer]) -> Any:
+        """Override when the work to submit depends on what is offered (Spark's executors
+        take the cpus of their offer): called with each batch of offers before any task is
+        placed on them, so tasks submitted here are placed on these very offers. Return
+        ``{offer_id: seconds}`` to decline those offers unused for that long, or None. A
+        framework that overrides it is never suppressed: it keeps seeing offers while no task
+        waits. Called by the hook rule; the offers wait for it, so keep it quick."""
+
     def on_task_update(self, task: Task, status: TaskStatus) -> Any:
         """Any status update of a current attempt, before the specific hooks below."""
 
@@ -259,6 +267,18 @@ class Framework:
         """Kill a task: a pending one ends TASK_KILLED at once, a launched one through Mesos."""
         if not task.done:
             self._on_framework_loop(lambda: self._spawn_kill(task))
+
+    def send_message(self, agent_id: str, executor_id: str, data: bytes) -> None:
+        """Send ``data`` to the framework's executor ``executor_id`` on ``agent_id``: the mirror
+        of :meth:`on_message`, it reaches the executor's ``framework_message`` hook. As in
+        Mesos, delivery is not guaranteed. Thread-safe; needs a running framework."""
+        run = self._running("send_message")
+        self._on_framework_loop(lambda: run.send_message(agent_id, executor_id, data))
+
+    def revive(self) -> None:
+        """Ask Mesos for offers now, clearing every decline filter the framework set (offers
+        it declined while idle, say). Thread-safe; needs a running framework."""
+        self._on_framework_loop(self._running("revive").revive)
 
     def stop(self, *, teardown: bool = False) -> None:
         """End the framework's run. ``teardown=True`` also ends the framework in Mesos (its
@@ -400,6 +420,12 @@ class Framework:
             return work()
 
         return asyncio.run_coroutine_threadsafe(on_loop(), run.loop).result()
+
+    def _running(self, what: str) -> Run:
+        run = self._run
+        if run is None:
+            raise RuntimeError(f"{what}: the framework is not running")
+        return run
 
     def _spawn_kill(self, task: Task) -> None:
         run = self._run

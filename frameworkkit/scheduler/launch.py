@@ -16,7 +16,8 @@ def port_environment(spec: TaskSpec, ports: Sequence[int]) -> dict[str, str]:
     """``PORT0``.., ``PORT_<NAME>`` and ``PORTS`` for the host ports a task was given."""
     env = {f"PORT{i}": str(p) for i, p in enumerate(ports)}
     if not isinstance(spec.ports, int):
-        env.update({f"PORT_{n.upper()}": str(p) for n, p in zip(spec.ports, ports, strict=False)})
+        named = zip(spec.ports, ports, strict=False)
+        env.update({f"PORT_{n.upper()}": str(p) for n, p in named if isinstance(n, str)})
     if ports:
         env["PORTS"] = ",".join(str(p) for p in ports)
     return env

@@ -3,8 +3,9 @@
 It turns TaskSpecs into placement requests, remembers each agent it has seen (so constraints can
 count the tasks already running there, and so a task that fits nowhere can be explained against
 every agent seen lately), and, with a packed executor, sets the executor's share aside on agents
-that do not run it yet. A task whose placement raises (a user's ``Fitness``, say) is reported
-apart; the rest of the batch is still placed.
+that do not run it yet (with an executor per task, adds its share to each task). A task whose
+placement raises (a user's ``Fitness``, say) is reported apart; the rest of the batch is still
+placed.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Launch:
     offer_ids: list[str]
     resources: list[dict[str, Any]]
     ports: list[int]
+    executor_resources: list[dict[str, Any]] | None = None  # an executor of the task's own
 
 
 @dataclass
@@ -103,13 +105,20 @@ class Matcher:
             placed = self._place(good, pool, placed_on)
         by_key = {task.key: task for task in ready}
         for key, assignment in placed.assignments.items():
+            resources, own_executor = resources_to_json(assignment.resources), None
+            if self.executor is not None and self.executor.per_task:
+                placed_resources = Resources.from_messages(assignment.resources)
+                task_part, share = _split_share(placed_resources, self.executor)
+                resources = resources_to_json(task_part.to_messages())
+                own_executor = resources_to_json(share.to_messages())
             result.launches.append(
                 Launch(
                     task=by_key[key],
                     agent=assignment.agent,
                     offer_ids=list(assignment.offer_ids),
-                    resources=resources_to_json(assignment.resources),
+                    resources=resources,
                     ports=[p.port for p in assignment.ports],
+                    executor_resources=own_executor,
                 )
             )
         result.unplaced = dict(placed.unplaced)
@@ -142,11 +151,12 @@ class Matcher:
 
     def _request(self, task: Task) -> TaskRequest:
         spec = task.spec
+        own = self.executor.scalars if self.executor and self.executor.per_task else {}
         return TaskRequest(
             task.key,
-            cpus=spec.cpus,
-            mem=spec.mem,
-            disk=spec.disk,
+            cpus=spec.cpus + own.get("cpus", 0.0),
+            mem=spec.mem + own.get("mem", 0.0),
+            disk=spec.disk + own.get("disk", 0.0),
             gpus=spec.gpus,
             ports=spec.port_names,
             scalars=spec.resources,
@@ -161,7 +171,7 @@ class Matcher:
 
     def _pool(self, offers: Sequence[Offer]) -> OfferPool:
         """The offers per agent; the packed executor's share set aside where it must start."""
-        executor = self.executor
+        executor = None if self.executor and self.executor.per_task else self.executor
         executors = {
             o.agent_id.value
             for o in offers
@@ -204,3 +214,16 @@ def _executor_share(resources: Resources, role: str, executor: PackedExecutor) -
             share.append(entry.with_quantity(units=units))
             del wanted[entry.name]
     return None if wanted else Resources(share)
+
+
+def _split_share(resources: Resources, executor: PackedExecutor) -> tuple[Resources, Resources]:
+    """A task's placed resources (its own and its executor's) as (the task's, the executor's)."""
+    wanted = {name: to_units(amount) for name, amount in executor.scalars.items()}
+    share = []
+    for entry in resources:
+        units = min(wanted.get(entry.name, 0), entry.units)
+        if units and entry.kind == "SCALAR":
+            share.append(entry.with_quantity(units=units))
+            wanted[entry.name] -= units
+    executor_share = Resources(share)
+    return resources - executor_share, executor_share

@@ -4,7 +4,9 @@ Every offer is answered at once: the offers of an agent that got tasks are accep
 ACCEPT, the rest declined, with a short filter while work waits (a retry in its backoff too) and
 a long one when idle. With nothing left to launch, offers are suppressed; new work or a retry
 coming due revives them (at most once a second). Offers are never held, so a rescind needs no
-action.
+action. A framework that screens offers (``Framework.screen_offers``) sees each batch first: what
+it submits then is placed on that batch, what it refuses is declined for the time it says, and
+its offers are never suppressed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from frameworkkit import validation
+from frameworkkit.hooks import HookRunner
 from frameworkkit.placement import Unplaced
 from frameworkkit.protocol import calls
 from frameworkkit.protocol.messages import Offer
@@ -43,6 +47,8 @@ class OfferHandler:
         decline_seconds: float,
         unfit_decline_seconds: float,
         on_broken: Callable[[Transition], None],
+        screen: Callable[[list[Offer]], Any] | None = None,
+        hooks: HookRunner | None = None,
     ) -> None:
         self.name, self.tracker, self.store = context.name, context.tracker, context.store
         self.link, self.metrics = context.link, context.metrics
@@ -51,6 +57,10 @@ class OfferHandler:
         self.unfit_decline_seconds = unfit_decline_seconds
         self.suppressed = False
         self._on_broken = on_broken
+        self.screen = screen
+        self._hooks = hooks or HookRunner(context.name)
+        self._handling = False  # screened offers in hand: work submitted meanwhile goes on them
+        self._revive_after = False  # a REVIVE asked for while they were
         self._last_revive = 0.0
         self._explained: dict[str, float] = {}  # task key -> when it was last explained
         self._warned: set[str] = set()
@@ -59,9 +69,24 @@ class OfferHandler:
     def executor(self) -> PackedExecutor | None:
         return self.matcher.executor
 
+    def may_suppress(self) -> bool:
+        """Whether offers may be suppressed: nothing waits, and no screen wants to see them."""
+        return self.screen is None and not self.tracker.pending()
+
     async def handle(self, offers: list[Offer]) -> None:
-        """Place what is ready on ``offers``, launch it, decline the rest, suppress if done."""
+        """Screen ``offers``, place what is ready on them, launch it, decline the rest,
+        suppress if done."""
         self.metrics.offers_received += len(offers)
+        self._handling = self.screen is not None
+        try:
+            await self._place_and_launch(await self._screened(offers))
+        finally:
+            self._handling = False
+        if self._revive_after:  # for work still waiting once these offers were used
+            self._revive_after = False
+            await self.revive_if_needed()
+
+    async def _place_and_launch(self, offers: list[Offer]) -> None:
         ready = self.tracker.ready()
         used: set[str] = set()
         if ready:
@@ -80,8 +105,33 @@ class OfferHandler:
             await self.link.call(
                 calls.decline(self.link.framework_id or "", unused, refuse_seconds=refuse)
             )
-        if not self.tracker.pending() and not self.suppressed:
+        if self.may_suppress() and not self.suppressed:
             await self.suppress()
+
+    async def _screened(self, offers: list[Offer]) -> list[Offer]:
+        """The offers the framework's screen kept; those it refused are declined as it said."""
+        if self.screen is None or not offers:
+            return offers
+        try:
+            answer = await self._hooks.call(self.screen, offers) or {}
+            refusals = {
+                offer_id: validation.number(f"screen_offers()[{offer_id!r}]", seconds)
+                for offer_id, seconds in dict(answer).items()
+            }
+        except Exception:
+            log.exception("%s: screen_offers raised; its offers are used as usual", self.name)
+            return offers
+        by_seconds: dict[float, list[str]] = {}
+        for offer in offers:
+            seconds = refusals.get(offer.id.value)
+            if seconds is not None:
+                by_seconds.setdefault(seconds, []).append(offer.id.value)
+        for seconds, offer_ids in by_seconds.items():
+            self.metrics.offers_declined += len(offer_ids)
+            await self.link.call(
+                calls.decline(self.link.framework_id or "", offer_ids, refuse_seconds=seconds)
+            )
+        return [offer for offer in offers if offer.id.value not in refusals]
 
     async def suppress(self) -> None:
         await self.link.call(calls.suppress(self.link.framework_id or "", [self.matcher.role]))
@@ -89,14 +139,22 @@ class OfferHandler:
         log.debug("%s: nothing pending; offers suppressed", self.name)
 
     async def revive_if_needed(self, *, force: bool = False) -> None:
-        """REVIVE (clearing our decline filters) for ready work, at most once a second."""
+        """REVIVE (clearing our decline filters) for ready work, at most once a second; while
+        screened offers are in hand, once they are used (work the screen submits goes on
+        them, and its refusals hold)."""
+        if self._handling:
+            self._revive_after = True
+            return
         if not self.link.subscribed or not self.tracker.ready():
             return
-        now = time.monotonic()
-        if force or now - self._last_revive >= REVIVE_INTERVAL:
-            self._last_revive = now
-            self.suppressed = False
-            await self.link.call(calls.revive(self.link.framework_id or "", [self.matcher.role]))
+        if force or time.monotonic() - self._last_revive >= REVIVE_INTERVAL:
+            await self.revive()
+
+    async def revive(self) -> None:
+        """REVIVE: offers resume and the framework's decline filters are cleared."""
+        self._last_revive = time.monotonic()
+        self.suppressed = False
+        await self.link.call(calls.revive(self.link.framework_id or "", [self.matcher.role]))
 
     def _note_unplaced(self, unplaced: dict[str, Unplaced]) -> None:
         """Keep why each task was left out; at most every few seconds per task, explain it
@@ -126,12 +184,17 @@ class OfferHandler:
         framework_id = self.link.framework_id or ""
         accepts, records = [], []
         for agent_id, launches in by_agent.items():
-            executor = self._executor_info(framework_id, executor_resources.get(agent_id))
             infos = []
             for launch in launches:
                 task = launch.task
                 task_id = self.tracker.start_attempt(
                     task, agent_id, launch.agent.hostname, launch.ports
+                )
+                own = launch.executor_resources  # set for an executor of the task's own
+                executor = self._executor_info(
+                    framework_id,
+                    executor_resources.get(agent_id) if own is None else own,
+                    None if own is None else task_id,
                 )
                 task.executor_id = executor["executor_id"]["value"] if executor else task_id
                 task.framework_id = framework_id
@@ -162,9 +225,13 @@ class OfferHandler:
         await asyncio.gather(*(self.link.call(call) for call in accepts))
 
     def _executor_info(
-        self, framework_id: str, resources: list[dict[str, Any]] | None
+        self,
+        framework_id: str,
+        resources: list[dict[str, Any]] | None,
+        executor_id: str | None = None,
     ) -> dict[str, Any] | None:
-        """The packed executor's info for one agent (its share as that agent offered it)."""
+        """The packed executor's info for one agent (its share as that agent offered it), or
+        for one task (``executor_id``) of a per-task executor."""
         executor = self.executor
         if executor is None:
             return None
@@ -179,4 +246,4 @@ class OfferHandler:
                 }
                 for name, amount in executor.scalars.items()
             ]
-        return executor.executor_info(framework_id, resources)
+        return executor.executor_info(framework_id, resources, executor_id)

@@ -22,10 +22,13 @@ from frameworkkit.protocol import infos
 
 
 class PackedExecutor(msgspec.Struct, frozen=True, kw_only=True):
-    """The executor every task of the framework runs in, one per agent.
+    """The executor every task of the framework runs in, one per agent (or one per task).
 
     ``cpus``/``mem``/``disk`` are the executor's own share, taken from the first offer of an
-    agent that does not run it yet. With ``commands`` (the default) each task's command travels in
+    agent that does not run it yet. With ``per_task`` each task gets an executor of its own
+    instead, whose id is the task's Mesos task id and whose share is taken with the task's
+    resources: for long-lived tasks that must each be a process of their own, as Spark's
+    executors are. With ``commands`` (the default) each task's command travels in
     its ``TaskInfo.data`` as a JSON ``CommandInfo`` (Mesos refuses a task with both a command and
     an executor), so its ``TaskSpec.data`` must stay empty; with ``commands=False`` tasks have no
     command and their ``TaskSpec.data`` is the ``TaskInfo.data`` the executor's ``launch`` gets.
@@ -39,11 +42,13 @@ class PackedExecutor(msgspec.Struct, frozen=True, kw_only=True):
     command: str | None = None
     commands: bool = True
     container: Container | None = None
+    per_task: bool = False
 
     def __post_init__(self) -> None:
         for field in ("cpus", "mem", "disk"):
             validation.number(f"PackedExecutor.{field}", getattr(self, field))
         validation.flag("PackedExecutor.commands", self.commands)
+        validation.flag("PackedExecutor.per_task", self.per_task)
         if not self.commands and self.command is None:
             raise ValueError(
                 "PackedExecutor.commands: False needs a command that starts your own executor"
@@ -58,12 +63,16 @@ class PackedExecutor(msgspec.Struct, frozen=True, kw_only=True):
         return {name: value for name, value in amounts.items() if value}
 
     def executor_info(
-        self, framework_id: str, resources: Sequence[Mapping[str, Any]]
+        self,
+        framework_id: str,
+        resources: Sequence[Mapping[str, Any]],
+        executor_id: str | None = None,
     ) -> dict[str, Any]:
-        """The ``ExecutorInfo``; identical for every task on an agent, as Mesos requires."""
+        """The ``ExecutorInfo``; identical for every task on an agent, as Mesos requires
+        (``executor_id``, for a ``per_task`` executor, in place of the shared one)."""
         command = self.command or f'"{sys.executable}" -m frameworkkit.executor --multi_task'
         return infos.executor_info(
-            self.executor_id,
+            executor_id or self.executor_id,
             command=infos.command_info(command),
             executor_type="CUSTOM",
             framework_id=framework_id,

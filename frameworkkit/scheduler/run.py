@@ -67,6 +67,8 @@ class Run:
             decline_seconds=framework.decline_seconds,
             unfit_decline_seconds=framework.unfit_decline_seconds,
             on_broken=self._on_broken,
+            screen=framework.user_hook("screen_offers"),
+            hooks=framework._hooks,
         )
         self.updates = UpdateHandler(
             context,
@@ -185,6 +187,19 @@ class Run:
             )
             self._spawn(self.link.call(call))
 
+    def send_message(self, agent_id: str, executor_id: str, data: bytes) -> None:
+        """Send ``data`` to an executor (called on the loop; a bad argument raises here)."""
+        if not self.link.subscribed:
+            raise RuntimeError("send_message: not subscribed to a master yet")
+        call = calls.message(self.link.framework_id or "", agent_id, executor_id, data)
+        self._spawn(self.link.call(call))
+
+    def revive(self) -> None:
+        """REVIVE now (called on the loop)."""
+        if not self.link.subscribed:
+            raise RuntimeError("revive: not subscribed to a master yet")
+        self._spawn(self.offers.revive())
+
     # ---- events -------------------------------------------------------------------------------
 
     async def on_event(self, event: SchedulerEvent) -> None:
@@ -224,7 +239,7 @@ class Run:
             log.info("%s: registered as framework %s", framework.name, framework_id)
         framework.remember_framework_id(framework_id)
         framework.metrics.subscriptions += 1
-        self.offers.suppressed = not framework.tasks.pending()
+        self.offers.suppressed = self.offers.may_suppress()
         await self.reconciler.subscribed()
         self._schedule_hook("framework", "on_subscribed", framework_id)
         await self.offers.revive_if_needed(force=True)
@@ -252,8 +267,7 @@ class Run:
         self.updates.deliver(transition)
 
     def _subscribe_call(self) -> dict[str, Any]:
-        idle = not self.framework.tasks.pending()
-        roles = [self.framework.role] if idle else []
+        roles = [self.framework.role] if self.offers.may_suppress() else []
         return calls.subscribe(self.framework.framework_info(), suppressed_roles=roles)
 
     # ---- housekeeping -------------------------------------------------------------------------

@@ -37,8 +37,9 @@ class TaskSpec(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     - ``command``: a shell string or an argv list; None runs a container's own entrypoint.
     - ``cpus`` (0.1), ``mem`` MB (32), ``disk`` MB (0), ``gpus`` (0), ``resources`` (other
       scalar resources by name, ``{}``).
-    - ``ports`` (0): a count of host ports, or port names (each exported as ``PORT_<NAME>``;
-      all are in ``PORT0``.. and ``PORTS``).
+    - ``ports`` (0): a count of host ports, or a list of port names (any free port, exported
+      as ``PORT_<NAME>``) and fixed port numbers (that port of the offer); all are in
+      ``PORT0``.. and ``PORTS``.
     - ``env`` (``{}``), ``labels`` (``{}``), ``data`` (None: bytes for a custom executor).
     - ``role`` (None: the framework's role).
     - ``constraints`` (``[]``): :class:`~frameworkkit.placement.Constraint` objects or
@@ -67,7 +68,7 @@ class TaskSpec(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     mem: float = 32.0
     disk: float = 0.0
     gpus: int = 0
-    ports: int | list[str] = 0
+    ports: int | list[str | int] = 0
     resources: dict[str, float] = {}
     env: dict[str, str] = {}
     role: str | None = None
@@ -86,8 +87,9 @@ class TaskSpec(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         _checked(self)
 
     @property
-    def port_names(self) -> list[str]:
-        """One name per port asked for (``port0``, ``port1``, ... for a plain count)."""
+    def port_names(self) -> list[str | int]:
+        """One entry per port asked for: its name or fixed number (``port0``, ``port1``, ...
+        for a plain count)."""
         if isinstance(self.ports, int):
             return [f"port{i}" for i in range(self.ports)]
         return list(self.ports)
@@ -178,10 +180,21 @@ def _check_ports(ports: object) -> None:
             _fail("ports", f"a count from 0 to {MAX_PORTS}, got {ports}")
         return
     names = list(ports) if isinstance(ports, list) else []
-    if not names or not all(isinstance(n, str) and _PORT_NAME.match(n) for n in names):
-        _fail("ports", f"a count or lower-case names like ['http', 'admin'], got {ports!r}")
+    if not names or not all(_port_name(n) or _port_number(n) for n in names):
+        _fail(
+            "ports",
+            f"a count, or lower-case names and port numbers like ['http', 8080], got {ports!r}",
+        )
     if len(set(names)) != len(names):
-        _fail("ports", f"port names must be distinct, got {names!r}")
+        _fail("ports", f"port names and numbers must be distinct, got {names!r}")
+
+
+def _port_name(item: object) -> bool:
+    return isinstance(item, str) and _PORT_NAME.match(item) is not None
+
+
+def _port_number(item: object) -> bool:
+    return isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= 65535
 
 
 def _constraints(items: object) -> tuple[Constraint, ...]:

@@ -6,5 +6,5 @@ from pathlib import Path
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
 
-for folder in ("service", "cron"):
+for folder in ("service", "cron", "spark_style", "storm_style"):
     sys.path.insert(0, str(EXAMPLES / folder))

@@ -144,6 +144,7 @@ def test_a_malformed_duration_is_named(name: str) -> None:
 def test_the_agent_url_path_comes_from_the_agent_pid(pid: str, url: str) -> None:
     env = ExecutorEnvironment.from_environ({**AGENT_ENV, "MESOS_SLAVE_PID": pid})
     assert env.url == url
+    assert env.agent_host == url.split("//")[1].split(":")[0]
 
 
 @pytest.mark.parametrize("pid", ["127.0.0.1:5051", "slave(1)@127.0.0.1", "slave(1)@:5051"])

@@ -47,7 +47,10 @@ from frameworkkit.scheduler.launch import task_info
         ({"gpus": -1}, "gpus"),
         ({"disk": float("inf")}, "disk"),
         ({"ports": 101}, "ports"),
-        ({"ports": [8080]}, "ports"),
+        ({"ports": [0]}, "ports"),
+        ({"ports": [70000]}, "ports"),
+        ({"ports": [8080, 8080]}, "ports"),
+        ({"ports": [True]}, "ports"),
         ({"ports": True}, "ports"),
         ({"group": "a b"}, "group"),
         ({"max_relaunches": -1}, "max_relaunches"),
@@ -138,3 +141,14 @@ def test_task_info_fills_host_ports_env_and_health_check_port() -> None:
     assert info["kill_policy"] == {"grace_period": {"nanoseconds": 2_000_000_000}}
     assert info["task_id"] == {"value": "w.1.1"} and info["agent_id"] == {"value": "agent-7"}
     assert TaskSpec.from_builtins(spec.to_builtins()) == spec
+
+
+def test_a_fixed_port_is_asked_of_the_offer_and_exported_by_position() -> None:
+    spec = TaskSpec(name="slot", command="serve", ports=["http", 31007])
+    assert spec.port_names == ["http", 31007]
+    assert TaskSpec.from_builtins(spec.to_builtins()) == spec
+    cpus = [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}}]
+    info = task_info(spec, "slot.1", "agent-7", cpus, [31000, 31007])
+    env = {v["name"]: v["value"] for v in info["command"]["environment"]["variables"]}
+    assert env["PORT_HTTP"] == "31000" and env["PORT1"] == "31007"
+    assert "PORT_31007" not in env
