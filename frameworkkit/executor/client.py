@@ -226,6 +226,10 @@ class ExecutorClient:
             except RequestRejected as exc:
                 logger.error("the agent refused SUBSCRIBE: %s", exc)
                 self._post(self._handler.on_error, str(exc))
+                if exc.status in (401, 403):  # the agent refuses our token: no retry helps
+                    self.close()
+                    self._lost(f"the agent refused the executor's authentication: {exc}")
+                    return None
                 delay = RESUBSCRIBE_INTERVAL
             except TransportError as exc:
                 delay = self._rng.uniform(0.0, self._env.subscription_backoff_max)

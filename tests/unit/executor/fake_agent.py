@@ -15,7 +15,12 @@ import queue
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from frameworkkit.transport.errors import ConnectionFailed, EndReason, SubscriptionEnded
+from frameworkkit.transport.errors import (
+    ConnectionFailed,
+    EndReason,
+    RequestRejected,
+    SubscriptionEnded,
+)
 
 URL = "http://127.0.0.1:5051/slave(1)/api/v1/executor"
 WAIT_LIMIT = 20.0  # seconds; bounds every wait so a broken executor fails the test, not hangs it
@@ -65,6 +70,7 @@ class FakeAgent:
         self.subscribes: list[JsonDict] = []
         self.calls: list[JsonDict] = []
         self.reachable = True
+        self.refuse_status: int | None = None  # answer SUBSCRIBE with this HTTP status
         self.stream: FakeStream | None = None
         self.closed = False
 
@@ -76,6 +82,8 @@ class FakeAgent:
         self.subscribes.append(call)
         if not self.reachable:
             raise ConnectionFailed(URL, ConnectionRefusedError("connection refused"))
+        if self.refuse_status is not None:
+            raise RequestRejected(URL, self.refuse_status, "refused")
         stream = FakeStream()
         stream.push(self._subscribed_event(call))
         if self.auto_acknowledge:

@@ -148,3 +148,12 @@ async def test_an_unreachable_agent_at_start_is_retried(
     await agent.wait_for(lambda: agent.stream is not None, "a subscription")
     executor.stop()
     assert await asyncio.wait_for(run, 10) == 0
+
+
+async def test_an_agent_that_refuses_the_executors_credentials_ends_it_at_once(
+    make_environment: MakeEnvironment, agent: FakeAgent
+) -> None:
+    agent.refuse_status = 401
+    executor = Waiting(make_environment(), agent)
+    assert await asyncio.wait_for(executor.run_async(), 10) == 1
+    assert len(agent.subscribes) == 1  # a refused token is not tried again
