@@ -23,9 +23,9 @@ from frameworkkit.hooks import HookRunner, overrides
 from frameworkkit.loops import in_loop, run_blocking
 from frameworkkit.placement import STRATEGY_NAMES
 from frameworkkit.protocol import infos
-from frameworkkit.protocol.messages import Offer, TaskStatus
+from frameworkkit.scheduler.hooks import FrameworkHooks
 from frameworkkit.scheduler.metrics import FrameworkMetrics
-from frameworkkit.scheduler.packing import PackedExecutor
+from frameworkkit.scheduler.packing import PackedExecutor, check_runs
 from frameworkkit.scheduler.sandbox import Sandbox
 from frameworkkit.scheduler.spec import TaskSpec
 from frameworkkit.scheduler.store import FileStateStore, StateStore, check_data_name
@@ -46,7 +46,7 @@ ONE_WEEK = 7 * 24 * 3600.0
 Until = Literal["idle", "forever"]
 
 
-class Framework:
+class Framework(FrameworkHooks):
     """Base class of a Mesos framework. Subclass it and override the ``on_*`` hooks you need.
 
     Construct it with the master (``http://host:5050``, a list of masters, or
@@ -144,47 +144,6 @@ class Framework:
         self._data: dict[str, str] = {}
         self._run: Run | None = None
 
-    # ---- hooks (override) ---------------------------------------------------------------------
-
-    def on_subscribed(self, framework_id: str) -> Any:
-        """Mesos accepted the (re)subscription; ``framework_id`` is ours."""
-
-    def on_offers(self, offers: list[Offer]) -> Any:
-        """Offers arrived. For inspection: the framework places its tasks itself."""
-
-    def screen_offers(self, offers: list[Offer]) -> Any:
-        """Override when the work to submit depends on what is offered (Spark's executors
-        take the cpus of their offer): called with each batch of offers before any task is
-        placed on them, so tasks submitted here are placed on these very offers. Return
-        ``{offer_id: seconds}`` to decline those offers unused for that long, or None. A
-        framework that overrides it is never suppressed: it keeps seeing offers while no task
-        waits. Called by the hook rule; the offers wait for it, so keep it quick."""
-
-    def on_task_update(self, task: Task, status: TaskStatus) -> Any:
-        """Any status update of a current attempt, before the specific hooks below."""
-
-    def on_task_running(self, task: Task) -> Any:
-        """The task's current attempt reached TASK_RUNNING."""
-
-    def on_task_finished(self, task: Task) -> Any:
-        """The task finished successfully (exactly once per task)."""
-
-    def on_task_failed(self, task: Task) -> Any:
-        """The task failed for good: no retry or relaunch is left (or it could not be placed)."""
-
-    def on_task_lost(self, task: Task) -> Any:
-        """An attempt was lost to the cluster (a relaunch follows while the budget lasts)."""
-
-    def on_task_killed(self, task: Task) -> Any:
-        """The task ended killed: on request, or by Mesos (a failed health check, say) with no
-        retry left."""
-
-    def on_message(self, agent_id: str, executor_id: str, data: bytes) -> Any:
-        """An executor sent a framework message."""
-
-    def on_error(self, message: str) -> Any:
-        """The master reported an error for this framework."""
-
     # ---- public API ---------------------------------------------------------------------------
 
     def submit(self, spec: TaskSpec) -> Task:
@@ -202,7 +161,7 @@ class Framework:
         for index, spec in enumerate(checked):
             if not isinstance(spec, TaskSpec):
                 raise TypeError(f"specs[{index}]: must be a TaskSpec, got {type(spec).__name__}")
-            self._check_for_executor(index, spec)
+            check_runs(self.executor, spec, f"specs[{index}]")
             if spec.role not in (None, self.role):
                 raise ValueError(
                     f"specs[{index}].role: task {spec.name!r} asks for role {spec.role!r}, but "
@@ -210,27 +169,6 @@ class Framework:
                 )
         added: list[Task] = self._on_framework_loop(lambda: self._add(checked))
         return added
-
-    def _check_for_executor(self, index: int, spec: TaskSpec) -> None:
-        """What a task hands its executor must be what that executor reads."""
-        executor = self.executor
-        if executor is None:
-            if spec.command is None and spec.container is None:
-                raise ValueError(
-                    f"specs[{index}].command: a task run by Mesos's command executor needs a "
-                    f"command (or a container whose entrypoint runs)"
-                )
-            return
-        if executor.commands and spec.data is not None:
-            raise ValueError(
-                f"specs[{index}].data: the packed command executor reads the task's command "
-                f"from its data; use PackedExecutor(commands=False) for your own executor"
-            )
-        if not executor.commands and spec.command is not None:
-            raise ValueError(
-                f"specs[{index}].command: your own executor (commands=False) gets the task's "
-                f"data, not a command"
-            )
 
     def task(self, name: str) -> Task:
         """The task submitted under ``name`` (KeyError if none)."""

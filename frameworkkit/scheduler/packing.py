@@ -19,6 +19,7 @@ import msgspec
 from frameworkkit import validation
 from frameworkkit.containers import Container
 from frameworkkit.protocol import infos
+from frameworkkit.scheduler.spec import TaskSpec
 
 
 class PackedExecutor(msgspec.Struct, frozen=True, kw_only=True):
@@ -79,4 +80,25 @@ class PackedExecutor(msgspec.Struct, frozen=True, kw_only=True):
             name="frameworkkit packed executor",
             resources=resources,
             container=self.container.to_container_info() if self.container else None,
+        )
+
+
+def check_runs(executor: PackedExecutor | None, spec: TaskSpec, field: str) -> None:
+    """Refuse a task that cannot run the way the framework runs its tasks: what a task hands
+    its executor must be what that executor reads (``field`` names the task in the error)."""
+    if executor is None:
+        if spec.command is None and spec.container is None:
+            raise ValueError(
+                f"{field}.command: a task run by Mesos's command executor needs a command "
+                f"(or a container whose entrypoint runs)"
+            )
+    elif executor.commands and spec.data is not None:
+        raise ValueError(
+            f"{field}.data: the packed command executor reads the task's command from its "
+            f"data; use PackedExecutor(commands=False) for your own executor"
+        )
+    elif not executor.commands and spec.command is not None:
+        raise ValueError(
+            f"{field}.command: your own executor (commands=False) gets the task's data, "
+            f"not a command"
         )
