@@ -23,8 +23,7 @@ from dataclasses import dataclass
 
 from frameworkkit import Framework, Task, TaskSpec
 from frameworkkit.scheduler import PackedExecutor
-from frameworkkit.testing import EmbeddedCluster
-from frameworkkit.testing.plugin import free_port
+from frameworkkit.testing import EmbeddedCluster, free_port
 
 
 @dataclass

@@ -25,8 +25,7 @@ from typing import NoReturn
 from tqdm import tqdm
 
 from frameworkkit import Framework, Task, TaskSpec
-from frameworkkit.testing import EmbeddedCluster
-from frameworkkit.testing.plugin import free_port
+from frameworkkit.testing import EmbeddedCluster, free_port
 
 SAMPLER = (
     "import random, sys; seed, n, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]; "

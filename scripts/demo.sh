@@ -11,7 +11,7 @@ python3 -m pip install -q -e .
 python3 -m frameworkkit.cli setup
 work="${TMPDIR:-/tmp}/frameworkkit-demo"
 mkdir -p "$work"
-port=$(python3 -c 'from frameworkkit.testing.plugin import free_port; print(free_port())')
+port=$(python3 -c 'from frameworkkit.testing import free_port; print(free_port())')
 trap 'python3 -m frameworkkit.cli cluster down --port "$port" >/dev/null' EXIT
 master=$(python3 -m frameworkkit.cli cluster up --agents 10 --port "$port" --quiet)
 echo "embedded Mesos 1.11 cluster with 10 agents at $master" >&2

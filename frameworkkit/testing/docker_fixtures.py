@@ -23,9 +23,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from frameworkkit.testing import free_port
 from frameworkkit.testing.compose import ClusterSpec
 from frameworkkit.testing.docker_cluster import DockerCluster
-from frameworkkit.testing.plugin import free_port
 
 RESOURCES = "cpus:4;mem:4096;disk:4096;ports:[31000-32000]"
 

@@ -10,21 +10,13 @@ Installed with frameworkkit (entry point ``pytest11``). Fixtures:
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
 
 from frameworkkit.testing.embedded import EmbeddedCluster
+from frameworkkit.testing.processes import free_port
 from frameworkkit.testing.zookeeper import ZooKeeperServer
-
-
-def free_port(ip: str = "127.0.0.1") -> int:
-    """A TCP port on ``ip`` that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((ip, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

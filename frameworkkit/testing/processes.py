@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -139,3 +140,11 @@ class LocalService:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def free_port(ip: str = "127.0.0.1") -> int:
+    """A TCP port on ``ip`` that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((ip, 0))
+        port: int = sock.getsockname()[1]
+        return port

@@ -11,9 +11,9 @@ import time
 import pytest
 
 from frameworkkit.cli import docker_record_path
+from frameworkkit.testing import free_port
 from frameworkkit.testing.compose import LABEL
 from frameworkkit.testing.engine import docker
-from frameworkkit.testing.plugin import free_port
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 

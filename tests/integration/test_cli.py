@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from frameworkkit.cli import record_path
-from frameworkkit.testing.plugin import free_port
+from frameworkkit.testing import free_port
 from frameworkkit.testing.processes import alive
 from tests.integration.streams import processes_using, subscribe_until_offers
 

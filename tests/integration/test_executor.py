@@ -22,9 +22,8 @@ from frameworkkit.containers import HealthCheck
 from frameworkkit.protocol.messages import TaskStatus
 from frameworkkit.protocol.recordio import RecordIODecoder
 from frameworkkit.scheduler import Framework, PackedExecutor, Task, TaskSpec, TaskState
-from frameworkkit.testing import EmbeddedCluster
+from frameworkkit.testing import EmbeddedCluster, free_port
 from frameworkkit.testing.embedded import get_json
-from frameworkkit.testing.plugin import free_port
 
 from .tcp_proxy import CuttableProxy, ForwardedConnection
 

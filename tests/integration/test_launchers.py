@@ -12,8 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from frameworkkit.testing import EmbeddedCluster
-from frameworkkit.testing.plugin import free_port
+from frameworkkit.testing import EmbeddedCluster, free_port
 from tests.integration.command_lines import CommandLines
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

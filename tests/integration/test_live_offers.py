@@ -8,8 +8,7 @@ from frameworkkit.placement.agents import render_attribute
 from frameworkkit.protocol.codec import decode_scheduler_event
 from frameworkkit.protocol.messages import Offer
 from frameworkkit.protocol.recordio import RecordIODecoder
-from frameworkkit.testing import EmbeddedCluster
-from frameworkkit.testing.plugin import free_port
+from frameworkkit.testing import EmbeddedCluster, free_port
 
 RESOURCES = "cpus:1.5;cpus(batch):0.5;mem:4096;disk:4096;ports:[31000-31099,32000-32000];gpus:0"
 ATTRIBUTES = "rack:r7;level:3.5;slots:[1-4,9-9];disk_kind:ssd"

@@ -14,8 +14,7 @@ import numpy as np
 from frameworkkit import Constraint, PackedExecutor, Task, TaskSpec, TaskState
 from frameworkkit.placement import Fitness, FitView
 from frameworkkit.protocol.messages import TaskStatus
-from frameworkkit.testing import EmbeddedCluster
-from frameworkkit.testing.plugin import free_port
+from frameworkkit.testing import EmbeddedCluster, free_port
 from tests.integration.test_framework import Recorder, framework_metrics
 
 

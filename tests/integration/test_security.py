@@ -13,8 +13,7 @@ import pytest
 
 from frameworkkit import AccessDenied, Framework, TaskSpec, TaskState
 from frameworkkit.compat import MesosSchedulerDriver
-from frameworkkit.testing import EmbeddedCluster
-from frameworkkit.testing.plugin import free_port
+from frameworkkit.testing import EmbeddedCluster, free_port
 
 SECRET = "right-S3cret-value"
 LIMITED_SECRET = "limited-S3cret-value"

@@ -21,8 +21,7 @@ from typing import Any, TypeVar
 import pytest
 
 from frameworkkit import Framework
-from frameworkkit.testing import EmbeddedCluster
-from frameworkkit.testing.plugin import free_port
+from frameworkkit.testing import EmbeddedCluster, free_port
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "service"
 T = TypeVar("T")

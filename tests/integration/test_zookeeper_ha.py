@@ -4,9 +4,8 @@ import asyncio
 from pathlib import Path
 
 from frameworkkit.scheduler import Framework, TaskSpec, TaskState, ZooKeeperStateStore
-from frameworkkit.testing import EmbeddedCluster
+from frameworkkit.testing import EmbeddedCluster, free_port
 from frameworkkit.testing.contender import MasterContender, master_info
-from frameworkkit.testing.plugin import free_port
 from frameworkkit.testing.zookeeper import ZooKeeperServer
 from frameworkkit.transport import ZooKeeperDetector
 
