@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from frameworkkit.protocol import calls
-from frameworkkit.protocol.events import SchedulerEvent
+from frameworkkit.protocol.events import Failure, SchedulerEvent
 from frameworkkit.scheduler.context import RunContext
 from frameworkkit.scheduler.errors import AccessDenied
 from frameworkkit.scheduler.offers import OfferHandler
@@ -226,7 +226,22 @@ class Run:
         elif kind == "ERROR" and event.error is not None:
             self._on_error(event.error.message)
         elif kind == "FAILURE" and event.failure is not None:
-            log.warning("%s: agent or executor failure: %s", self.framework.name, event.failure)
+            self._on_failure(event.failure)
+
+    def _on_failure(self, failure: Failure) -> None:
+        """An executor ended or an agent was removed: news, not trouble (its tasks' own updates
+        say what happened to them)."""
+        agent = failure.agent_id.value if failure.agent_id else "?"
+        if failure.executor_id is not None:
+            log.info(
+                "%s: executor %s on agent %s ended with status %s",
+                self.framework.name,
+                failure.executor_id.value,
+                agent,
+                failure.status,
+            )
+        else:
+            log.warning("%s: agent %s is gone", self.framework.name, agent)
 
     async def on_disconnected(self, ended: SubscriptionEnded) -> None:
         log.warning("%s: %s; subscribing again", self.framework.name, ended)
