@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -72,7 +73,7 @@ class TaskSpec(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     resources: dict[str, float] = {}
     env: dict[str, str] = {}
     role: str | None = None
-    constraints: tuple[Constraint, ...] = ()
+    constraints: Sequence[Constraint | Sequence[str]] = ()  # kept as a tuple of Constraint
     group: str | None = None
     container: Container | None = None
     health_check: HealthCheck | None = None

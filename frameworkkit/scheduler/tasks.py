@@ -175,6 +175,7 @@ class Transition:
     previous: TaskState
     state: TaskState  # the state the update reported
     duplicate: bool = False  # nothing changed: an old attempt, or a state already reported
+    repeated: bool = False  # with duplicate: the current attempt's state, reported again
     again: bool = False  # the attempt ended and the task is pending again (retry or relaunch)
     final: bool = False  # the task is done
     superseded: bool = False  # an update of an earlier attempt that still runs: kill it
@@ -324,7 +325,7 @@ class TaskTracker:
         if healthy is not None:
             task.healthy = healthy
         if state is previous and healthy is None:
-            return Transition(task, previous, state, duplicate=True)
+            return Transition(task, previous, state, duplicate=True, repeated=True)
         task.state, task.reason, task.message = state, reason, message
         task.agent_id = agent_id or task.agent_id
         task.executor_id = executor_id or task.executor_id

@@ -70,6 +70,9 @@ class UpdateHandler:
         )
         if transition is None or transition.superseded:
             await self._kill_stray(status, state)
+        if transition is not None and transition.repeated and status.data is not None:
+            self.deliver(transition, status)  # news in the data (progress): on_task_update only
+            return
         if transition is None or transition.duplicate:
             await self._acknowledge(status)
             return
@@ -119,6 +122,8 @@ class UpdateHandler:
         hooks: list[tuple[str, tuple[Any, ...]]] = []
         if status is not None:
             hooks.append(("on_task_update", (task, status)))
+        if transition.repeated:
+            return hooks
         if state is TaskState.TASK_RUNNING and transition.previous is not TaskState.TASK_RUNNING:
             started = self.submitted_at.pop(task.key, None)
             if started is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from frameworkkit.hooks import HookRunner
@@ -191,3 +192,24 @@ async def test_the_reconciler_asks_again_for_what_got_no_answer(
     assert {t["task_id"]["value"] for t in first} == {"a.1", "b.1"}
     assert [t["task_id"]["value"] for t in again] == ["b.1"]
     assert parts.tracker.get("a").state is TaskState.LAUNCHING  # type: ignore[union-attr]
+
+
+async def test_a_repeated_state_with_data_reaches_on_task_update_and_a_bare_one_does_not(
+    tmp_path: Path,
+) -> None:
+    link = FakeLink()
+    parts = context(tmp_path, link)
+    seen: list[bytes | None] = []
+    hooks = {"on_task_update": lambda task, status: seen.append(status.data)}
+    handler = UpdateHandler(
+        parts, HookRunner("test"), hooks.get, on_again=lambda t: None, on_final=lambda t: None
+    )
+    task, _ = parts.tracker.add(TaskSpec(name="worker", command="true"))
+    task_id = parts.tracker.start_attempt(task, "agent-1", "h")
+    progress = status(task_id, "TASK_RUNNING")
+    await handler.handle(progress)
+    await handler.handle(msgspec.structs.replace(progress, uuid=uuid.uuid4().bytes, data=b"50%"))
+    await handler.handle(msgspec.structs.replace(progress, uuid=uuid.uuid4().bytes))
+    await handler.hooks.drain(10)
+    assert seen == [None, b"50%"]
+    assert link.kinds() == ["ACKNOWLEDGE"] * 3
