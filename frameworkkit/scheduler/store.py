@@ -116,6 +116,15 @@ def _apply(state: FrameworkState, line: _JournalLine, index: dict[str, int]) -> 
             state.tasks[at] = line.task
 
 
+def _version(path: Path) -> tuple[int, int] | None:
+    """What changes when ``path`` is replaced or written."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
 class FileStateStore:
     """State in a directory: a snapshot (``state.json``) plus an append-only journal.
 
@@ -135,20 +144,36 @@ class FileStateStore:
 
     def load(self) -> FrameworkState:
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._state, self._index = self._fold()
+        self._compact()
+        return msgspec.structs.replace(
+            self._state, tasks=list(self._state.tasks), data=dict(self._state.data)
+        )
+
+    def read(self) -> FrameworkState:
+        """The state as kept, writing nothing: for a reader beside the scheduler that keeps it
+        (``frameworkkit tasks``). FileNotFoundError when the directory holds no state."""
+        if not self.snapshot.exists() and not self.journal.exists():
+            raise FileNotFoundError(f"no framework state in {self.directory}")
+        while True:
+            before = _version(self.snapshot)
+            state, _ = self._fold()
+            if _version(self.snapshot) == before:  # else compacted meanwhile: read again
+                return state
+
+    def _fold(self) -> tuple[FrameworkState, dict[str, int]]:
+        """The snapshot with the journal applied, and the task index."""
         state = _STATE.decode(self.snapshot.read_bytes()) if self.snapshot.exists() else None
-        self._state = state or FrameworkState()
-        self._index = {t.key: i for i, t in enumerate(self._state.tasks)}
+        state = state or FrameworkState()
+        index = {t.key: i for i, t in enumerate(state.tasks)}
         if self.journal.exists():
             for raw in self.journal.read_bytes().splitlines():
                 try:
                     line = _LINE.decode(raw)
                 except msgspec.DecodeError:
                     continue  # the last line, cut by a crash before it was durable
-                _apply(self._state, line, self._index)
-        self._compact()
-        return msgspec.structs.replace(
-            self._state, tasks=list(self._state.tasks), data=dict(self._state.data)
-        )
+                _apply(state, line, index)
+        return state, index
 
     def put_framework_id(self, framework_id: str | None) -> None:
         line = _JournalLine(framework_id=framework_id, clear_framework_id=framework_id is None)

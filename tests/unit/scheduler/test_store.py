@@ -57,3 +57,25 @@ def test_named_values_survive_reopening_and_compaction_and_none_removes_one(
 def test_a_value_name_must_fit_every_store(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="name: 1-200 letters"):
         FileStateStore(tmp_path).put_data("a/b", "x")
+
+
+def test_read_sees_what_a_running_store_kept_and_writes_nothing(tmp_path: Path) -> None:
+    writer = FileStateStore(tmp_path / "state", compact_after=3)
+    with pytest.raises(FileNotFoundError, match="no framework state"):
+        FileStateStore(tmp_path / "state").read()
+    assert not (tmp_path / "state").exists()
+    writer.load()
+    writer.put_framework_id("fw-1")
+    for i in range(3):  # the third line compacts: a snapshot and a journal both hold some
+        writer.put_tasks([record(f"t{i}", "PENDING")])
+    writer.put_tasks([record("t0", "TASK_FINISHED")])
+    files = {p.name: p.read_bytes() for p in (tmp_path / "state").iterdir()}
+    assert files["journal.jsonl"]
+    state = FileStateStore(tmp_path / "state").read()
+    assert state.framework_id == "fw-1"
+    assert [(t.key, t.state) for t in state.tasks] == [
+        ("t0", "TASK_FINISHED"),
+        ("t1", "PENDING"),
+        ("t2", "PENDING"),
+    ]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "state").iterdir()} == files
