@@ -1,9 +1,11 @@
-"""The ``frameworkkit`` command: run a real Mesos cluster and look at it.
+"""The ``frameworkkit`` command: run a real Mesos cluster, run commands on one, look at them.
 
 ``frameworkkit cluster up|status|down`` manage a background cluster recorded under
 ``$FRAMEWORKKIT_HOME/clusters/``, so later commands find it: an embedded cluster (one process,
 found by port) or, with ``--docker``, a dockerised one (ZooKeeper and several masters in
-containers, found by name).
+containers, found by name). ``frameworkkit run`` runs a command as N tasks on a master (that
+cluster by default) and ``frameworkkit tasks`` lists a framework's tasks from its state
+directory (see :mod:`frameworkkit.batch`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from frameworkkit.batch import Batch, format_rows, run_command, task_rows
 from frameworkkit.testing.compose import ClusterSpec
 from frameworkkit.testing.embedded import DEFAULT_RESOURCES, ClusterError, EmbeddedCluster, get_json
 from frameworkkit.testing.engine import DockerError, ensure_engine
@@ -283,8 +286,125 @@ def cmd_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    batch = Batch(
+        command=args.command,
+        count=args.tasks,
+        name=args.name,
+        cpus=args.cpus,
+        mem=args.mem,
+        retries=args.retries,
+    )
+    master = args.master or _load_record(None)["url"]
+    return run_command(
+        master, batch, state_dir=args.state_dir, timeout=args.timeout, progress=not args.quiet
+    )
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    try:
+        rows = task_rows(args.state_dir)
+    except FileNotFoundError as exc:
+        print(f"frameworkkit: {exc}", file=sys.stderr)
+        return 1
+    print(format_rows(rows, as_json=args.json))
+    return 0
+
+
+DESCRIPTION = """\
+Run a real Mesos 1.11 cluster on this machine, run commands on a Mesos cluster, and look at
+what frameworks did.
+
+  frameworkkit setup                      install the Mesos runtime (once, as root)
+  frameworkkit cluster up --agents 10     start a cluster in the background
+  frameworkkit run -n 4 -- CMD            run CMD as 4 tasks on it (or on --master)
+  frameworkkit tasks STATE_DIR            a framework's tasks, from its state directory
+  frameworkkit cluster down               stop the cluster
+
+Run "frameworkkit COMMAND --help" for a command's options.
+"""
+
+RUN_DESCRIPTION = """\
+Submit a command as N tasks to a Mesos master, show a progress bar while they run, and exit
+with 0 when every task finished, 1 when one failed or was killed, 124 when --timeout passed
+first, 130 after Ctrl-C.
+
+One argument is run by a shell; several are run as a program and its arguments, without a
+shell. Tasks are named NAME-0 .. NAME-(N-1), and each gets FRAMEWORKKIT_TASK_INDEX and
+FRAMEWORKKIT_TASK_COUNT in its environment.
+
+Without --state-dir the run is self-contained: the framework ends in Mesos however the run
+ends. With --state-dir a run stopped early is resumed by the same command: the tasks are
+found by name and each runs once.
+
+  frameworkkit run -n 8 --cpus 0.5 -- 'python3 work.py $FRAMEWORKKIT_TASK_INDEX'
+"""
+
+TASKS_DESCRIPTION = """\
+List the tasks a framework keeps in its state directory (a Framework's state_dir, by default
+~/.frameworkkit/NAME, or the --state-dir of frameworkkit run): name, state, attempts and host,
+or every field with --json. Reads without writing, so the framework may be running.
+"""
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def _add_run_and_tasks(commands: Any) -> None:
+    plain = argparse.RawDescriptionHelpFormatter
+    run = commands.add_parser(
+        "run",
+        help="run a command as N tasks on a master; exit 0 when all finished",
+        description=RUN_DESCRIPTION,
+        formatter_class=plain,
+    )
+    run.add_argument("command", nargs="+", help="the command (after --)")
+    run.add_argument(
+        "-n", "--tasks", type=_positive_int, default=1, metavar="N", help="tasks (default 1)"
+    )
+    run.add_argument("--cpus", type=float, default=0.1, help="cpus per task (default 0.1)")
+    run.add_argument("--mem", type=float, default=32.0, help="memory per task, MB (default 32)")
+    run.add_argument(
+        "--name",
+        default="frameworkkit-run",
+        help="the framework's name and the tasks' name prefix (default frameworkkit-run)",
+    )
+    run.add_argument(
+        "--retries", type=int, default=0, metavar="N", help="retries of a failed task (default 0)"
+    )
+    run.add_argument(
+        "--master",
+        default=None,
+        help="master URL, list or zk:// URL (default: the cluster of frameworkkit cluster up)",
+    )
+    run.add_argument(
+        "--state-dir", type=Path, default=None, help="keep the state here: a resumable run"
+    )
+    run.add_argument("--timeout", type=float, default=None, help="give up after these seconds")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    run.set_defaults(func=cmd_run)
+
+    tasks = commands.add_parser(
+        "tasks",
+        help="a framework's tasks, from its state directory",
+        description=TASKS_DESCRIPTION,
+        formatter_class=plain,
+    )
+    tasks.add_argument("state_dir", type=Path, help="the framework's state directory")
+    tasks.add_argument("--json", action="store_true", help="every field, as JSON")
+    tasks.set_defaults(func=cmd_tasks)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="frameworkkit", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="frameworkkit",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     setup = commands.add_parser("setup", help="install the embedded Mesos runtime (needs root)")
     setup.add_argument("--zookeeper", action="store_true", help="also install ZooKeeper")
@@ -340,6 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--port", type=int, default=None, help="which recorded cluster")
     down.add_argument("--name", default=None, help="which recorded dockerised cluster")
     down.set_defaults(func=cmd_down)
+    _add_run_and_tasks(commands)
     return parser
 
 
