@@ -263,6 +263,26 @@ def counts_of(job: WordCountJob) -> list[tuple[str, int]]:
     return sorted(merged.items(), key=lambda item: (-item[1], item[0]))
 
 
+async def run_driver(
+    driver: WordCountDriver, timeout: float, shutdown_timeout: float
+) -> int | None:
+    """Run ``driver`` until its job is done or has failed, give its executors
+    ``shutdown_timeout`` seconds to stop and end the framework; return how many executors had
+    to be killed, or None when the framework ended first. Raises why it ended (a timeout, a
+    refusal)."""
+    runner = asyncio.ensure_future(driver.run_async("forever", timeout=timeout, teardown=True))
+    finished = asyncio.ensure_future(driver.finished.wait())
+    await asyncio.wait({runner, finished}, return_when=asyncio.FIRST_COMPLETED)
+    if runner.done():
+        finished.cancel()
+        runner.result()
+        return None
+    killed = await driver.release_executors(shutdown_timeout)
+    driver.stop(teardown=True)
+    await runner
+    return killed
+
+
 async def run_job(args: argparse.Namespace, planner: ExecutorPlanner) -> int:
     job = WordCountJob(args.input.stat().st_size, args.block_size, args.partitions)
     started = time.monotonic()
@@ -276,20 +296,12 @@ async def run_job(args: argparse.Namespace, planner: ExecutorPlanner) -> int:
             role=args.role,
             state_dir=state,
         )
-        runner = asyncio.ensure_future(
-            driver.run_async("forever", timeout=args.timeout, teardown=True)
-        )
-        finished = asyncio.ensure_future(driver.finished.wait())
-        await asyncio.wait({runner, finished}, return_when=asyncio.FIRST_COMPLETED)
-        if runner.done():
-            finished.cancel()
+        try:
+            killed = await run_driver(driver, args.timeout, args.shutdown_timeout)
+        finally:
             driver.bar.close()
-            runner.result()  # raises why the framework ended (a timeout, a refusal)
-            return 1
-        killed = await driver.release_executors(args.shutdown_timeout)
-        driver.stop(teardown=True)
-        await runner
-        driver.bar.close()
+    if killed is None:
+        return 1
     if killed:
         say(f"{killed} executors did not stop within {args.shutdown_timeout:g} s: killed")
     if driver.failure is not None:

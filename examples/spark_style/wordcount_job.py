@@ -34,6 +34,18 @@ class Unit:
 
 
 @dataclass
+class UnitRun:
+    """One run of a unit on an executor (monotonic seconds); ``ended`` stays None for a run
+    that did not complete (its executor was lost, it failed, its fetch failed)."""
+
+    unit: str
+    stage: int
+    executor: str
+    started: float
+    ended: float | None = None
+
+
+@dataclass
 class StageTiming:
     """When a stage first started a unit and last completed, and how many units it ran."""
 
@@ -61,6 +73,7 @@ class WordCountJob:
     running: dict[str, tuple[Unit, str]] = field(default_factory=dict)  # unit -> (unit, executor)
     timings: tuple[StageTiming, StageTiming] = field(init=False)
     reruns: int = 0
+    runs: list[UnitRun] = field(default_factory=list)  # every run started, in order
 
     def __post_init__(self) -> None:
         if self.block_size < 1:
@@ -96,6 +109,7 @@ class WordCountJob:
 
     def started(self, unit: Unit, executor: str, now: float) -> None:
         self.running[unit.name] = (unit, executor)
+        self.runs.append(UnitRun(unit.name, unit.stage, executor, now))
         timing = self.timings[unit.stage]
         timing.runs += 1
         if timing.started is None:
@@ -103,7 +117,7 @@ class WordCountJob:
 
     def map_finished(self, name: str, executor: str, now: float) -> bool:
         """A map's output is on ``executor``; False for a result no longer expected."""
-        unit = self._finish(name, executor)
+        unit = self._finish(name, executor, now)
         if unit is None:
             return False
         self.map_outputs[unit.index] = executor
@@ -113,7 +127,7 @@ class WordCountJob:
 
     def reduce_finished(self, name: str, executor: str, counts: dict[str, int], now: float) -> bool:
         """A partition's counts; False for a result no longer expected."""
-        unit = self._finish(name, executor)
+        unit = self._finish(name, executor, now)
         if unit is None:
             return False
         self.results[unit.index] = counts
@@ -157,9 +171,12 @@ class WordCountJob:
         self.waiting.insert(0, Unit(0, map_index))
         self.reruns += 1
 
-    def _finish(self, name: str, executor: str) -> Unit | None:
+    def _finish(self, name: str, executor: str, completed: float | None = None) -> Unit | None:
         entry = self.running.get(name)
         if entry is None or entry[1] != executor:
             return None  # a unit already put back (its executor was lost meanwhile)
         del self.running[name]
+        if completed is not None:
+            run = next(r for r in reversed(self.runs) if r.unit == name)
+            run.ended = completed
         return entry[0]

@@ -160,6 +160,20 @@ def test_reduces_wait_for_every_map_and_a_lost_executor_reruns_its_maps() -> Non
     assert [u.name for u in job.waiting] == ["map-1", "reduce-1", "reduce-0"]
 
 
+def test_every_run_of_a_unit_is_kept_with_its_executor_and_times() -> None:
+    job = WordCountJob(size=200, block_size=100, partitions=1)
+    first = job.next_unit()
+    assert first is not None
+    job.started(first, "e1", 1.0)
+    job.executor_lost("e1")  # this run never completes; the map runs again
+    again = job.next_unit()
+    assert again is not None and again.name == "map-0"
+    job.started(again, "e2", 2.0)
+    assert job.map_finished("map-0", "e2", 2.5)
+    runs = [(r.unit, r.stage, r.executor, r.started, r.ended) for r in job.runs]
+    assert runs == [("map-0", 0, "e1", 1.0, None), ("map-0", 0, "e2", 2.0, 2.5)]
+
+
 def test_a_unit_failing_too_often_fails_the_job() -> None:
     job = WordCountJob(size=10, block_size=10)
     for attempt in range(MAX_UNIT_FAILURES):
