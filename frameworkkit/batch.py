@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from tqdm import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
 
 from frameworkkit import validation
 from frameworkkit.scheduler import Framework, Task, TaskSpec, TaskState
@@ -113,6 +112,8 @@ def run_command(
     run that stops early (timeout, Ctrl-C, a crash) leaves its framework to fail over, and the
     same batch run again with the same directory adopts its tasks and runs each task once.
     """
+    from tqdm.contrib.logging import logging_redirect_tqdm  # loads tqdm.auto: warns in Jupyter
+
     if timeout is not None:
         validation.number("timeout", timeout, above=True)
 
