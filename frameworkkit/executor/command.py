@@ -116,7 +116,13 @@ class _Run:
 
 
 class CommandExecutor(ExecutorCore):
-    """Runs each task's command as a child process; see the module doc for the behaviour.
+    """Runs each task's command as a child process, as Mesos's command executor does.
+
+    One task per executor (what an agent starts for a command task) or, with ``multi_task``,
+    many (a :class:`~frameworkkit.PackedExecutor`'s default). Each task reports TASK_STARTING,
+    TASK_RUNNING, then TASK_FINISHED, TASK_FAILED or TASK_KILLED; a kill is SIGTERM to its
+    process group, then SIGKILL after the grace period; health checks are judged as Mesos does.
+    The module :mod:`frameworkkit.executor.command` has the details.
 
     ``environment`` defaults to the one the agent set (:meth:`ExecutorEnvironment.from_environ`);
     ``agent_api`` replaces the HTTP connection to the agent (tests pass a fake one);
