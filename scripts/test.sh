@@ -5,7 +5,7 @@
 # again on every supported Python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PIP_DISABLE_PIP_VERSION_CHECK=1
+export PIP_DISABLE_PIP_VERSION_CHECK=1 NO_MKDOCS_2_WARNING=1
 python3 -m pip install -q -e '.[test,dev,docs]'
 python3 -m frameworkkit.cli setup --zookeeper --docker --quiet
 python3 -m pytest -q -p no:cacheprovider "$@"
