@@ -10,7 +10,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 import msgspec
 import pytest
 
@@ -26,6 +25,7 @@ from frameworkkit.scheduler.tasks import TaskTracker
 from frameworkkit.scheduler.updates import UpdateHandler
 from frameworkkit.transport import (
     BackoffPolicy,
+    HttpAnswer,
     MesosConnection,
     SubscriptionEnded,
     TransportOptions,
@@ -81,7 +81,7 @@ async def test_the_loop_skips_bad_frames_tracks_the_id_and_resubscribes_after_an
 
 
 async def test_a_subscribe_that_takes_too_long_raises() -> None:
-    master = FakeMaster(lambda request: httpx.Response(503))
+    master = FakeMaster(lambda request: HttpAnswer(503))
     connection = MesosConnection("127.0.0.1:5050", options=quick_options(), transport=master)
     loop = SubscriptionLoop(
         connection, lambda: {"type": "SUBSCRIBE"}, Recording(), subscribe_timeout=0.2
