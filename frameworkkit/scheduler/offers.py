@@ -12,14 +12,15 @@ its offers are never suppressed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from frameworkkit import validation
 from frameworkkit.hooks import HookRunner
-from frameworkkit.placement import Unplaced
+from frameworkkit.placement import TaskRequest, Unplaced
 from frameworkkit.protocol import calls
 from frameworkkit.protocol.messages import Offer
 from frameworkkit.scheduler.context import RunContext
@@ -145,9 +146,10 @@ class OfferHandler:
         if self._handling:
             self._revive_after = True
             return
-        if not self.link.subscribed or not self.tracker.ready():
+        if not self.link.subscribed:
             return
-        if force or time.monotonic() - self._last_revive >= REVIVE_INTERVAL:
+        due = force or time.monotonic() - self._last_revive >= REVIVE_INTERVAL
+        if due and self.tracker.ready():  # the cheap test first: ready() reads every task
             await self.revive()
 
     async def revive(self) -> None:
@@ -160,12 +162,21 @@ class OfferHandler:
         """Keep why each task was left out; at most every few seconds per task, explain it
         against every agent offered lately, with a WARNING once if none of them could take it."""
         now = time.monotonic()
+        by_shape: dict[Hashable, Unplaced | None] = {}  # tasks alike are explained once
         for key, why in unplaced.items():
             task = self._task(key)
             if task.unplaced is not None and now - self._explained.get(key, 0.0) < EXPLAIN_INTERVAL:
                 continue
             self._explained[key] = now
-            everywhere = self.matcher.explain(task)
+            shape = _shape(why.task)
+            if shape is None or shape not in by_shape:
+                everywhere = self.matcher.explain(task)
+                if shape is not None:
+                    by_shape[shape] = everywhere
+            elif (alike := by_shape[shape]) is not None:
+                everywhere = dataclasses.replace(alike, task=why.task)
+            else:
+                everywhere = None
             task.unplaced = everywhere or why
             if everywhere is not None and everywhere.agents and key not in self._warned:
                 self._warned.add(key)
@@ -183,6 +194,7 @@ class OfferHandler:
             return
         framework_id = self.link.framework_id or ""
         accepts, records = [], []
+        ready_left = len(self.tracker.ready())
         for agent_id, launches in by_agent.items():
             infos = []
             for launch in launches:
@@ -210,7 +222,8 @@ class OfferHandler:
                     )
                 )
                 records.append(task.record())
-            more = bool(self.tracker.ready())
+            ready_left -= len(launches)
+            more = ready_left > 0
             accepts.append(
                 calls.accept(
                     framework_id,
@@ -247,3 +260,18 @@ class OfferHandler:
                 for name, amount in executor.scalars.items()
             ]
         return executor.executor_info(framework_id, resources, executor_id)
+
+
+def _shape(request: TaskRequest) -> Hashable | None:
+    """What decides where a task can go, its id apart (None if that cannot be compared)."""
+    shape = tuple(
+        tuple(sorted(value.items())) if isinstance(value, Mapping) else value
+        for field in dataclasses.fields(request)
+        if field.compare and field.name != "id"
+        for value in (getattr(request, field.name),)
+    )
+    try:
+        hash(shape)
+    except TypeError:
+        return None
+    return shape

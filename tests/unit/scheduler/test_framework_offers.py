@@ -3,7 +3,8 @@
 import asyncio
 from pathlib import Path
 
-from frameworkkit.scheduler import FileStateStore, Framework, TaskSpec, TaskState
+from frameworkkit.placement import Unplaced
+from frameworkkit.scheduler import FileStateStore, Framework, Task, TaskSpec, TaskState
 from tests.unit.scheduler.master_seam import ScriptedMaster, launched, offer, update
 
 
@@ -68,3 +69,34 @@ async def test_a_launched_task_knows_its_host_ports_and_keeps_them_in_its_record
     await asyncio.wait_for(runner, 10)
     stored = {t.key: t for t in FileStateStore(tmp_path).load().tasks}
     assert stored["web"].ports == task.ports
+
+
+async def test_tasks_alike_left_unplaced_are_explained_once_and_each_by_its_own_name(
+    tmp_path: Path,
+) -> None:
+    master = ScriptedMaster()
+    fw = master.framework(Framework, tmp_path)
+    too_big = fw.submit_many(TaskSpec(name=f"big-{i}", command="x", cpus=100) for i in range(3))
+    small = fw.submit_many(TaskSpec(name=f"small-{i}", command="x", cpus=1) for i in range(4))
+    explained: list[str] = []
+    explain = fw.matcher.explain
+
+    def counting(task: Task) -> Unplaced | None:
+        explained.append(task.name)
+        return explain(task)
+
+    fw.matcher.explain = counting  # type: ignore[method-assign]
+    runner = asyncio.create_task(fw.run_async(until="forever"))
+    master.subscribe()
+    master.push(offer("o1"))  # 2 cpus: two small tasks fit, the others wait
+    assert len(launched(await master.next_call("ACCEPT"))) == 2
+    fw.stop()
+    await asyncio.wait_for(runner, 10)
+    assert len(explained) == 2  # one task of each shape
+    unplaced = fw.unplaced
+    assert sorted(unplaced) == sorted(
+        [t.name for t in too_big] + [t.name for t in small if t.state is TaskState.PENDING]
+    )
+    for name, why in unplaced.items():
+        assert repr(name) in str(why)
+    assert all("fits none of 1 agent(s): cpus" in str(unplaced[t.name]) for t in too_big)
