@@ -3,8 +3,9 @@
 A scheduler sends a few calls per task (an ACCEPT, three ACKNOWLEDGEs, DECLINEs), often many at
 once, to one master. So calls to an origin share one kept-alive connection and are pipelined:
 each is written as soon as it is made, without waiting for the answers before it, and the
-answers, which HTTP/1.1 returns in order, are matched to them first in, first out. A request that streams (SUBSCRIBE) gets a connection of its own, and its body is handed
-out as it arrives (chunked transfer coding included). A call whose kept connection closed
+answers, which HTTP/1.1 returns in order, are matched to them first in, first out. A request
+that streams (SUBSCRIBE) gets a connection of its own, and its body is handed out as it arrives
+(chunked transfer coding included). A call whose kept connection closed
 before any byte of its answer came is sent once more on a new connection, transparently.
 
 The answers are parsed as they arrive (:class:`asyncio.Protocol`, no reader task), the heads
