@@ -146,6 +146,11 @@ async def test_calls_behind_an_answer_that_closes_go_again_on_a_new_connection()
     def close_after_the_first(request: Request, sock: socket.socket) -> bool:
         if request.target == "/0":
             sock.sendall(response(200, b"0", headers=["Connection: close"]))
+            # a lingering close, as servers do: a close with requests unread would reset the
+            # connection, and the answer could be lost before the client read it
+            sock.shutdown(socket.SHUT_WR)
+            while sock.recv(65536):
+                pass
             return False
         return echo(request, sock)
 
