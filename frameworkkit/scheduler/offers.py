@@ -2,8 +2,11 @@
 
 Every offer is answered at once: the offers of an agent that got tasks are accepted in one
 ACCEPT, the rest declined, with a short filter while work waits (a retry in its backoff too) and
-a long one when idle. With nothing left to launch, offers are suppressed; new work or a retry
-coming due revives them (at most once a second). Offers are never held, so a rescind needs no
+a long one when idle. The DECLINE (and the SUPPRESS, with nothing left to launch) leave first;
+the ACCEPTs then leave one after the other, each once the master answered the one before, so
+the cluster's own pace spreads a large wave of launches instead of its agents receiving every
+launch of an offers event in the same instant. New work or a retry coming due revives offers
+(at most once a second). Offers are never held, so a rescind needs no
 action. A framework that screens offers (``Framework.screen_offers``) sees each batch first: what
 it submits then is placed on that batch, what it refuses is declined for the time it says, and
 its offers are never suppressed.
@@ -11,7 +14,6 @@ its offers are never suppressed.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import time
@@ -98,7 +100,9 @@ class OfferHandler:
             by_agent = result.by_agent()
             for launches in by_agent.values():
                 used.update(launches[0].offer_ids)
-            await self._launch(by_agent, result.executor_resources)
+            accepts = self._accepts(by_agent, result.executor_resources)
+        else:
+            accepts = []
         unused = [o.id.value for o in offers if o.id.value not in used]
         if unused:
             refuse = self.unfit_decline_seconds if self.tracker.pending() else self.decline_seconds
@@ -108,6 +112,8 @@ class OfferHandler:
             )
         if self.may_suppress() and not self.suppressed:
             await self.suppress()
+        for accept in accepts:
+            await self.link.call(accept)
 
     async def _screened(self, offers: list[Offer]) -> list[Offer]:
         """The offers the framework's screen kept; those it refused are declined as it said."""
@@ -187,11 +193,13 @@ class OfferHandler:
         assert task is not None, key
         return task
 
-    async def _launch(
+    def _accepts(
         self, by_agent: dict[str, list[Launch]], executor_resources: dict[str, list[dict[str, Any]]]
-    ) -> None:
+    ) -> list[dict[str, Any]]:
+        """Start an attempt of each placed task, durably, and return the ACCEPT calls that
+        launch them, one per agent."""
         if not by_agent:
-            return
+            return []
         framework_id = self.link.framework_id or ""
         accepts, records = [], []
         ready_left = len(self.tracker.ready())
@@ -235,7 +243,7 @@ class OfferHandler:
         self.store.put_tasks(records)  # durable before Mesos hears of them
         self.metrics.tasks_launched += len(records)
         log.info("%s: launching %d tasks on %d agents", self.name, len(records), len(by_agent))
-        await asyncio.gather(*(self.link.call(call) for call in accepts))
+        return accepts
 
     def _executor_info(
         self,

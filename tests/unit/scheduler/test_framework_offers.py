@@ -42,9 +42,10 @@ async def test_a_failed_attempt_is_acked_retried_with_short_filters_and_revived(
     assert second_id != first_id
     master.push(update(second_id, "TASK_FINISHED"))
     await next_call("ACKNOWLEDGE")
-    # once the last launch left nothing waiting, offers were suppressed
-    after_last_launch = master.seen[len(master.seen) - 1 - master.seen[::-1].index("ACCEPT") :]
-    assert after_last_launch.count("SUPPRESS") == 1, master.seen
+    # the last launch left nothing waiting: offers were suppressed, just before its ACCEPT left
+    last_accept = len(master.seen) - 1 - master.seen[::-1].index("ACCEPT")
+    assert master.seen[last_accept - 1] == "SUPPRESS", master.seen
+    assert master.seen[last_accept:].count("SUPPRESS") == 0, master.seen
     assert task.state is TaskState.TASK_FINISHED and task.attempts == 2
     fw.stop()
     await asyncio.wait_for(runner, 10)
