@@ -8,9 +8,9 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import addict
-import httpx
 import msgspec
 
 from frameworkkit.hooks import HookRunner
@@ -22,6 +22,7 @@ from frameworkkit.transport import (
     MesosConnection,
     Secret,
     SubscriptionEnded,
+    Transport,
     TransportError,
     TransportOptions,
 )
@@ -53,7 +54,8 @@ class MesosSchedulerDriver:
     `master_uri` is ``host[:port]`` (a list separated by commas), an ``http(s)://`` URL, or
     ``zk://``/``zoo://`` ZooKeeper. `timeout` bounds each attempt to reach a master, in seconds.
     `principal` and `secret` enable HTTP basic auth; `options` (TLS, retries) and `transport`
-    (an in-process peer for tests) reach frameworkkit's transport directly.
+    (a :class:`~frameworkkit.transport.Transport`: an in-process peer for tests) reach
+    frameworkkit's transport directly.
 
     Ending: ``stop()`` tears the framework down (Mesos kills its tasks), ``stop(failover=True)``
     leaves it for a later scheduler, ``abort()`` ends the driver without tearing down. When a
@@ -73,7 +75,7 @@ class MesosSchedulerDriver:
         timeout: float = DAY,
         *,
         options: TransportOptions | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: Transport | None = None,
     ) -> None:
         for name, flag in (
             ("use_addict", use_addict),
@@ -84,9 +86,10 @@ class MesosSchedulerDriver:
                 raise TypeError(f"{name}: expected a bool, got {flag!r}")
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ValueError(f"timeout: expected a number of seconds > 0, got {timeout!r}")
-        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+        if transport is not None and not isinstance(transport, Transport):
             raise TypeError(
-                f"transport: expected httpx.AsyncBaseTransport, got {type(transport).__name__}"
+                f"transport: expected a frameworkkit.transport.Transport, "
+                f"got {type(transport).__name__}"
             )
         self.sched = sched
         self.master_uri = master_uri
@@ -150,8 +153,8 @@ class MesosSchedulerDriver:
         url = None if link is None or not link.subscribed else link.connection.master
         if url is None:
             return None
-        parsed = httpx.URL(url)
-        return f"{parsed.host}:{parsed.port}"
+        parsed = urlsplit(url)
+        return f"{parsed.hostname}:{parsed.port}"
 
     @property
     def version(self) -> str | None:

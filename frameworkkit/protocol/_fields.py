@@ -69,9 +69,18 @@ def mesos_id(field: str, value: object) -> JsonDict:
         raise ValueError(f"{field}: must be at most {ID_MAX_BYTES} bytes long")
     if checked in (".", ".."):
         raise ValueError(f"{field}: must not be {checked!r}")
-    if any(c in "/\\" or ord(c) < 32 or ord(c) == 127 for c in checked):
+    # isprintable(), in C, settles the common case; only an unprintable ID is looked at closely
+    if (
+        "/" in checked
+        or "\\" in checked
+        or (not checked.isprintable() and any(_is_control(c) for c in checked))
+    ):
         raise ValueError(f"{field}: must not contain slashes or control characters: {checked!r}")
     return {"value": checked}
+
+
+def _is_control(character: str) -> bool:
+    return ord(character) < 32 or ord(character) == 127
 
 
 def roles(field: str, values: object) -> list[str]:

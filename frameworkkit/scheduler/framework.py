@@ -31,11 +31,9 @@ from frameworkkit.scheduler.spec import TaskSpec
 from frameworkkit.scheduler.store import FileStateStore, StateStore, check_data_name
 from frameworkkit.scheduler.tasks import Task, TaskTracker
 from frameworkkit.states import TaskState
-from frameworkkit.transport import Secret, TransportOptions
+from frameworkkit.transport import Secret, Transport, TransportOptions
 
 if TYPE_CHECKING:
-    import httpx
-
     from frameworkkit.placement import Fitness, Unplaced
     from frameworkkit.scheduler.matching import Matcher
     from frameworkkit.scheduler.run import Run
@@ -68,8 +66,9 @@ class Framework(FrameworkHooks):
     - ``decline_seconds`` (300 s) filters offers declined while nothing waits;
       ``unfit_decline_seconds`` (5 s) those declined while work waits.
     - ``webui_url`` and ``labels`` (None): shown in the master's web UI.
-    - ``options`` (:class:`TransportOptions`: TLS, timeouts, retries) and ``transport`` (an
-      httpx transport, for tests).
+    - ``options`` (:class:`TransportOptions`: TLS, timeouts, retries) and ``transport`` (a
+      :class:`~frameworkkit.transport.Transport` in place of the network, for tests: an
+      in-process peer, or an ``HttpTransport`` subclass that watches the calls).
 
     Hooks may be plain functions (run in a worker thread: they may block) or ``async def`` (run
     on the framework's loop); the hooks of one task run in order, and an update is acknowledged
@@ -95,7 +94,7 @@ class Framework(FrameworkHooks):
         webui_url: str | None = None,
         labels: dict[str, str] | None = None,
         options: TransportOptions | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: Transport | None = None,
         reconcile_interval: float = 600.0,
         decline_seconds: float = 300.0,
         unfit_decline_seconds: float = 5.0,
@@ -113,6 +112,8 @@ class Framework(FrameworkHooks):
             raise ValueError("store: give state_dir or store, not both")
         if executor is not None and not isinstance(executor, PackedExecutor):
             raise TypeError(f"executor: must be a PackedExecutor, got {type(executor).__name__}")
+        if transport is not None and not isinstance(transport, Transport):
+            raise TypeError(f"transport: must be a Transport, got {type(transport).__name__}")
         if secret is not None and principal is None:
             raise ValueError("principal: a secret needs the principal it belongs to")
         self.master = master

@@ -2,8 +2,11 @@
 
 Every offer is answered at once: the offers of an agent that got tasks are accepted in one
 ACCEPT, the rest declined, with a short filter while work waits (a retry in its backoff too) and
-a long one when idle. With nothing left to launch, offers are suppressed; new work or a retry
-coming due revives them (at most once a second). Offers are never held, so a rescind needs no
+a long one when idle. The DECLINE (and the SUPPRESS, with nothing left to launch) leave first;
+the ACCEPTs then leave one after the other, each once the master answered the one before, so
+the cluster's own pace spreads a large wave of launches instead of its agents receiving every
+launch of an offers event in the same instant. New work or a retry coming due revives offers
+(at most once a second). Offers are never held, so a rescind needs no
 action. A framework that screens offers (``Framework.screen_offers``) sees each batch first: what
 it submits then is placed on that batch, what it refuses is declined for the time it says, and
 its offers are never suppressed.
@@ -11,15 +14,15 @@ its offers are never suppressed.
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from frameworkkit import validation
 from frameworkkit.hooks import HookRunner
-from frameworkkit.placement import Unplaced
+from frameworkkit.placement import TaskRequest, Unplaced
 from frameworkkit.protocol import calls
 from frameworkkit.protocol.messages import Offer
 from frameworkkit.scheduler.context import RunContext
@@ -97,7 +100,9 @@ class OfferHandler:
             by_agent = result.by_agent()
             for launches in by_agent.values():
                 used.update(launches[0].offer_ids)
-            await self._launch(by_agent, result.executor_resources)
+            accepts = self._accepts(by_agent, result.executor_resources)
+        else:
+            accepts = []
         unused = [o.id.value for o in offers if o.id.value not in used]
         if unused:
             refuse = self.unfit_decline_seconds if self.tracker.pending() else self.decline_seconds
@@ -107,6 +112,8 @@ class OfferHandler:
             )
         if self.may_suppress() and not self.suppressed:
             await self.suppress()
+        for accept in accepts:
+            await self.link.call(accept)
 
     async def _screened(self, offers: list[Offer]) -> list[Offer]:
         """The offers the framework's screen kept; those it refused are declined as it said."""
@@ -145,9 +152,10 @@ class OfferHandler:
         if self._handling:
             self._revive_after = True
             return
-        if not self.link.subscribed or not self.tracker.ready():
+        if not self.link.subscribed:
             return
-        if force or time.monotonic() - self._last_revive >= REVIVE_INTERVAL:
+        due = force or time.monotonic() - self._last_revive >= REVIVE_INTERVAL
+        if due and self.tracker.ready():  # the cheap test first: ready() reads every task
             await self.revive()
 
     async def revive(self) -> None:
@@ -160,12 +168,21 @@ class OfferHandler:
         """Keep why each task was left out; at most every few seconds per task, explain it
         against every agent offered lately, with a WARNING once if none of them could take it."""
         now = time.monotonic()
+        by_shape: dict[Hashable, Unplaced | None] = {}  # tasks alike are explained once
         for key, why in unplaced.items():
             task = self._task(key)
             if task.unplaced is not None and now - self._explained.get(key, 0.0) < EXPLAIN_INTERVAL:
                 continue
             self._explained[key] = now
-            everywhere = self.matcher.explain(task)
+            shape = _shape(why.task)
+            if shape is None or shape not in by_shape:
+                everywhere = self.matcher.explain(task)
+                if shape is not None:
+                    by_shape[shape] = everywhere
+            elif (alike := by_shape[shape]) is not None:
+                everywhere = dataclasses.replace(alike, task=why.task)
+            else:
+                everywhere = None
             task.unplaced = everywhere or why
             if everywhere is not None and everywhere.agents and key not in self._warned:
                 self._warned.add(key)
@@ -176,13 +193,16 @@ class OfferHandler:
         assert task is not None, key
         return task
 
-    async def _launch(
+    def _accepts(
         self, by_agent: dict[str, list[Launch]], executor_resources: dict[str, list[dict[str, Any]]]
-    ) -> None:
+    ) -> list[dict[str, Any]]:
+        """Start an attempt of each placed task, durably, and return the ACCEPT calls that
+        launch them, one per agent."""
         if not by_agent:
-            return
+            return []
         framework_id = self.link.framework_id or ""
         accepts, records = [], []
+        ready_left = len(self.tracker.ready())
         for agent_id, launches in by_agent.items():
             infos = []
             for launch in launches:
@@ -210,7 +230,8 @@ class OfferHandler:
                     )
                 )
                 records.append(task.record())
-            more = bool(self.tracker.ready())
+            ready_left -= len(launches)
+            more = ready_left > 0
             accepts.append(
                 calls.accept(
                     framework_id,
@@ -222,7 +243,7 @@ class OfferHandler:
         self.store.put_tasks(records)  # durable before Mesos hears of them
         self.metrics.tasks_launched += len(records)
         log.info("%s: launching %d tasks on %d agents", self.name, len(records), len(by_agent))
-        await asyncio.gather(*(self.link.call(call) for call in accepts))
+        return accepts
 
     def _executor_info(
         self,
@@ -247,3 +268,18 @@ class OfferHandler:
                 for name, amount in executor.scalars.items()
             ]
         return executor.executor_info(framework_id, resources, executor_id)
+
+
+def _shape(request: TaskRequest) -> Hashable | None:
+    """What decides where a task can go, its id apart (None if that cannot be compared)."""
+    shape = tuple(
+        tuple(sorted(value.items())) if isinstance(value, Mapping) else value
+        for field in dataclasses.fields(request)
+        if field.compare and field.name != "id"
+        for value in (getattr(request, field.name),)
+    )
+    try:
+        hash(shape)
+    except TypeError:
+        return None
+    return shape

@@ -15,8 +15,6 @@ import time
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from frameworkkit.protocol import calls
 from frameworkkit.protocol.events import Failure, SchedulerEvent
 from frameworkkit.scheduler.context import RunContext
@@ -31,6 +29,7 @@ from frameworkkit.transport import (
     MesosConnection,
     RequestRejected,
     SubscriptionEnded,
+    Transport,
     TransportError,
     TransportOptions,
 )
@@ -52,7 +51,7 @@ class Run:
         self,
         framework: Framework,
         options: TransportOptions,
-        transport: httpx.AsyncBaseTransport | None,
+        transport: Transport | None,
     ) -> None:
         self.framework = framework
         self.loop = asyncio.get_running_loop()

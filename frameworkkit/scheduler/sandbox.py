@@ -8,14 +8,22 @@ packed executor writes ``<task id>.stdout``/``.stderr`` in the executor's sandbo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
-from frameworkkit.transport import TransportOptions, detector_for
+from frameworkkit.loops import time_limit
+from frameworkkit.transport import (
+    HttpRequest,
+    HttpTransport,
+    Transport,
+    TransportOptions,
+    detector_for,
+)
+from frameworkkit.transport.http1 import HttpError
 
 if TYPE_CHECKING:
-    import httpx
-
     from frameworkkit.scheduler.tasks import Task
 
 OUTPUT_FILES = ("stdout", "stderr")
@@ -42,13 +50,12 @@ class Sandbox:
         if not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
             raise ValueError(f"name: a path inside the sandbox, got {name!r}")
         assert task.task_id is not None and task.agent_id is not None
-        import httpx
-
-        async with httpx.AsyncClient(
-            auth=self._options.basic_auth(),
-            verify=self._options.ssl_context(),
-            timeout=self._options.timeout(),
-        ) as http:
+        options = self._options
+        http = _Reader(
+            HttpTransport(tls=options.ssl_context, connect_timeout=options.connect_timeout),
+            options,
+        )
+        try:
             agent = await self._agent_url(http, task.agent_id)
             directory = self._directories.get(task.task_id)
             if directory is None:
@@ -59,22 +66,24 @@ class Sandbox:
             return await _read_tail(
                 http, agent.split("/slave(")[0], f"{directory}/{name}", max_bytes
             )
+        finally:
+            await http.transport.aclose()
 
-    async def _agent_url(self, http: httpx.AsyncClient, agent_id: str) -> str:
+    async def _agent_url(self, http: _Reader, agent_id: str) -> str:
         detector = detector_for(self._master, tls=self._options.tls)
         try:
             master = await detector.leader()
         finally:
             await detector.aclose()
-        for agent in (await _get(http, f"{master}/master/slaves")).get("slaves", []):
+        for agent in (await http.get(f"{master}/master/slaves")).get("slaves", []):
             if agent.get("id") == agent_id:
                 process, _, address = str(agent["pid"]).partition("@")
                 scheme = "https" if self._options.tls else "http"
                 return f"{scheme}://{address}/{process}"
         raise SandboxError(f"agent {agent_id} is not registered with the master {master}")
 
-    async def _find_directory(self, http: httpx.AsyncClient, agent: str, task: Task) -> str:
-        state = await _get(http, f"{agent}/state")
+    async def _find_directory(self, http: _Reader, agent: str, task: Task) -> str:
+        state = await http.get(f"{agent}/state")
         for framework in state.get("frameworks", []) + state.get("completed_frameworks", []):
             if framework.get("id") != task.framework_id:
                 continue
@@ -89,22 +98,38 @@ class Sandbox:
         )
 
 
-async def _get(http: httpx.AsyncClient, url: str, **params: Any) -> dict[str, Any]:
-    import httpx
+class _Reader:
+    """GETs JSON from the master and agents, with the options' auth and request timeout."""
 
-    try:
-        response = await http.get(url, params=params or None)
-    except httpx.HTTPError as exc:
-        raise SandboxError(f"cannot reach {url}: {exc}") from exc
-    if response.status_code != 200:
-        raise SandboxError(f"{url} answered HTTP {response.status_code}: {response.text[:200]!r}")
-    answer: dict[str, Any] = response.json()
-    return answer
+    def __init__(self, transport: Transport, options: TransportOptions) -> None:
+        self.transport = transport
+        self._timeout = options.request_timeout
+        authorization = options.authorization()
+        self._headers = {"Accept": "application/json"}
+        if authorization is not None:
+            self._headers["Authorization"] = authorization.reveal()
+
+    async def get(self, url: str, **params: Any) -> dict[str, Any]:
+        if params:
+            url = f"{url}?{urlencode(params)}"
+        try:
+            async with time_limit(self._timeout):
+                answer = await self.transport.handle(HttpRequest("GET", url, self._headers))
+        except (HttpError, TimeoutError) as exc:
+            raise SandboxError(f"cannot reach {url}: {exc or 'timed out'}") from exc
+        if answer.status != 200:
+            excerpt = answer.content[:200].decode("utf-8", errors="replace")
+            raise SandboxError(f"{url} answered HTTP {answer.status}: {excerpt!r}")
+        try:
+            decoded: dict[str, Any] = json.loads(answer.content)
+        except ValueError as exc:
+            raise SandboxError(f"{url} answered with what is not JSON: {exc}") from exc
+        return decoded
 
 
-async def _read_tail(http: httpx.AsyncClient, base: str, path: str, max_bytes: int) -> bytes:
+async def _read_tail(http: _Reader, base: str, path: str, max_bytes: int) -> bytes:
     """The last ``max_bytes`` of ``path`` through ``/files/read`` (``offset=-1`` gives the size)."""
-    size = int((await _get(http, f"{base}/files/read", path=path, offset=-1))["offset"])
+    size = int((await http.get(f"{base}/files/read", path=path, offset=-1))["offset"])
     start = max(0, size - max_bytes)
-    chunk = await _get(http, f"{base}/files/read", path=path, offset=start, length=size - start)
+    chunk = await http.get(f"{base}/files/read", path=path, offset=start, length=size - start)
     return str(chunk.get("data", "")).encode()

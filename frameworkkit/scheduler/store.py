@@ -4,14 +4,16 @@ named values of its own (``Framework.put_data``).
 Use :class:`FileStateStore` (a local directory, the default) for a single scheduler process and
 :class:`ZooKeeperStateStore` when several scheduler instances fail over to each other. Both write
 the whole state atomically, so a crash mid-write leaves the previous version intact.
+:class:`GroupCommit` batches the writes of many status updates into one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -82,6 +84,44 @@ class StateStore(Protocol):
     def put_data(self, name: str, value: str | None) -> None:
         """Keep ``value`` under ``name`` (None removes it); durable when it returns."""
         ...
+
+
+class GroupCommit:
+    """Writes task records to a :class:`StateStore` in batches: one ``put_tasks`` per turn of the
+    event loop, for every task marked during it, each with its record as it is at the write.
+
+    Use it where many changes come at once and each must be durable before it is acted on (a
+    status update before its acknowledgement): await what :meth:`mark` returns. Records are
+    taken at the write, so a batch never writes a task older than a direct ``put_tasks`` of it
+    made meanwhile. Call on the event loop.
+    """
+
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
+        self._marked: dict[str, Callable[[], TaskRecord]] = {}
+        self._written: asyncio.Future[None] | None = None
+
+    def mark(self, key: str, record: Callable[[], TaskRecord]) -> asyncio.Future[None]:
+        """Write task ``key`` (``record()`` gives its record) with the next batch; the future
+        is done once it is durable, or has the batch's error."""
+        written = self._written
+        if written is None:
+            loop = asyncio.get_running_loop()
+            written = self._written = loop.create_future()
+            loop.call_soon(self._write)
+        self._marked[key] = record
+        return written
+
+    def _write(self) -> None:
+        marked, written = self._marked, self._written
+        self._marked, self._written = {}, None
+        assert written is not None
+        try:
+            self.store.put_tasks([record() for record in marked.values()])
+        except Exception as exc:
+            written.set_exception(exc)
+        else:
+            written.set_result(None)
 
 
 class _JournalLine(msgspec.Struct, omit_defaults=True):

@@ -1,14 +1,17 @@
 """Status updates: the state machine step, the durable write, the hooks, the acknowledgement.
 
 For each UPDATE the tracker moves the task; a change worth keeping is written to the state store
-before anything else; the task's hooks then run (in order per task, by
-:mod:`frameworkkit.hooks`' rule), and only once they returned is the update acknowledged, so an
-update whose hooks never ran is resent by Mesos after a crash. An update for an attempt we do not
-know, or for an earlier attempt that still runs, kills that attempt.
+before anything else (the updates of one turn of the event loop in one write, see
+:class:`~frameworkkit.scheduler.store.GroupCommit`); the task's hooks then run (in order per
+task, by :mod:`frameworkkit.hooks`' rule), and only once they returned is the update
+acknowledged, so an update whose hooks never ran is resent by Mesos after a crash. The
+acknowledgements of many updates leave together, pipelined on one connection. An update for an
+attempt we do not know, or for an earlier attempt that still runs, kills that attempt.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -18,6 +21,7 @@ from frameworkkit.hooks import HookRunner
 from frameworkkit.protocol import calls
 from frameworkkit.protocol.messages import TaskStatus
 from frameworkkit.scheduler.context import RunContext
+from frameworkkit.scheduler.store import GroupCommit
 from frameworkkit.scheduler.tasks import Task, Transition
 from frameworkkit.states import TaskState
 from frameworkkit.transport import TransportError
@@ -47,6 +51,7 @@ class UpdateHandler:
         self.on_again = on_again
         self.on_final = on_final
         self.submitted_at: dict[str, float] = {}
+        self.journal = GroupCommit(self.store)
 
     async def handle(self, status: TaskStatus) -> None:
         task_id = status.task_id.value
@@ -76,13 +81,21 @@ class UpdateHandler:
         if transition is None or transition.duplicate:
             await self._acknowledge(status)
             return
+        durable = None
         if transition.again or transition.final or state is TaskState.TASK_RUNNING:
-            self.store.put_tasks([transition.task.record()])
-        self.deliver(transition, status)
+            task = transition.task
+            durable = self.journal.mark(task.key, task.record)
+        self.deliver(transition, status, durable)
 
-    def deliver(self, transition: Transition, status: TaskStatus | None = None) -> None:
-        """Run the hooks a transition calls for, after the task's earlier hooks; then
-        acknowledge ``status`` (if any), and tell the framework what follows."""
+    def deliver(
+        self,
+        transition: Transition,
+        status: TaskStatus | None = None,
+        durable: asyncio.Future[None] | None = None,
+    ) -> None:
+        """Run the hooks a transition calls for, after the task's earlier hooks and once
+        ``durable`` (its write to the state store) is done; then acknowledge ``status`` (if
+        any), and tell the framework what follows."""
         task = transition.task
         if transition.again:
             self.metrics.tasks_retried += 1
@@ -100,10 +113,26 @@ class UpdateHandler:
             self.metrics.tasks_done[task.state.value] += 1
             self._log_final(task)
             self.on_final(task)
-        self.hooks.schedule(task.key, self._run_hooks, transition, status)
+        self.hooks.schedule(task.key, self._run_hooks, transition, status, durable)
 
-    async def _run_hooks(self, transition: Transition, status: TaskStatus | None) -> None:
+    async def _run_hooks(
+        self,
+        transition: Transition,
+        status: TaskStatus | None,
+        durable: asyncio.Future[None] | None,
+    ) -> None:
         task = transition.task
+        if durable is not None:
+            try:
+                await durable
+            except Exception:
+                log.exception(
+                    "%s: keeping task %s in the state store failed; its update is not "
+                    "acknowledged (Mesos sends it again)",
+                    self.name,
+                    task.name,
+                )
+                return
         for name, args in self._hooks_for(transition, status):
             hook = self.user_hook(name)
             if hook is None:

@@ -1,10 +1,11 @@
 """Connections to Mesos: the master's v1 scheduler API and the agent's v1 executor API.
 
 `MesosConnection` subscribes to the leading master (found by a `MasterDetector`) and sends
-calls on that subscription (async, httpx); `AgentConnection` does the same for an executor and
-its agent (blocking, standard library only, see `http1`). Both hand out raw RecordIO frames;
-decoding them into events is the protocol layer's job. Names load their module on first use,
-so an executor importing the agent side never loads httpx.
+calls on that subscription (asyncio, through a `Transport`: by default `HttpTransport`, HTTP/1.1
+with pipelined calls, see `http1_async`); `AgentConnection` does the same for an executor and
+its agent (blocking, see `http1`). Both are built on the standard library and hand out raw
+RecordIO frames; decoding them into events is the protocol layer's job. Names load their module
+on first use, so an executor importing the agent side never loads asyncio.
 """
 
 from frameworkkit._lazy import lazy_exports as _lazy_exports
@@ -33,7 +34,9 @@ if _TYPE_CHECKING:
         TemporarilyUnavailable,
         TransportError,
     )
+    from .exchange import HttpAnswer, HttpRequest, StreamBody, Transport
     from .executor import AgentConnection, executor_endpoint
+    from .http1_async import HttpTransport
     from .options import TransportOptions
     from .scheduler import MesosConnection
     from .secret import Secret
@@ -62,7 +65,9 @@ _MODULES = {
         "TemporarilyUnavailable",
         "TransportError",
     ),
+    "exchange": ("HttpAnswer", "HttpRequest", "StreamBody", "Transport"),
     "executor": ("AgentConnection", "executor_endpoint"),
+    "http1_async": ("HttpTransport",),
     "options": ("TransportOptions",),
     "scheduler": ("MesosConnection",),
     "secret": ("Secret",),
@@ -79,6 +84,9 @@ __all__ = [
     "BackoffPolicy",
     "ConnectionFailed",
     "EndReason",
+    "HttpAnswer",
+    "HttpRequest",
+    "HttpTransport",
     "MasterDetector",
     "MesosConnection",
     "RedirectLoop",
@@ -87,9 +95,11 @@ __all__ = [
     "RetryableError",
     "Secret",
     "StaticDetector",
+    "StreamBody",
     "Subscription",
     "SubscriptionEnded",
     "TemporarilyUnavailable",
+    "Transport",
     "TransportError",
     "TransportOptions",
     "ZooKeeperDetector",

@@ -1,4 +1,5 @@
-"""What the master and agent clients share: POST with bounded 307s, retries, event streams."""
+"""What the scheduler's connection to the master is built on: POST with bounded 307s, retries,
+typed errors, and event streams, over a :class:`~.exchange.Transport`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from types import TracebackType
 from typing import TypeVar
-
-import httpx
+from urllib.parse import urljoin
 
 from frameworkkit.loops import time_limit
 from frameworkkit.protocol.recordio import RecordIODecoder
@@ -23,6 +23,9 @@ from .errors import (
     SubscriptionEnded,
     TemporarilyUnavailable,
 )
+from .exchange import HttpAnswer, HttpRequest, Transport
+from .http1 import HttpError
+from .http1_async import HttpTransport
 from .options import TransportOptions
 from .stream import Subscription
 
@@ -78,26 +81,24 @@ _Client = TypeVar("_Client", bound="ApiClient")
 
 
 class ApiClient:
-    """Base of the master and agent clients: one HTTP client with the options' auth and TLS."""
+    """Base of the master client: a transport (the network unless one is given), and the
+    headers every request carries (JSON, and the options' basic auth)."""
 
-    def __init__(
-        self,
-        options: TransportOptions | None,
-        *,
-        auth: httpx.Auth | None,
-        transport: httpx.AsyncBaseTransport | None,
-    ) -> None:
-        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+    def __init__(self, options: TransportOptions | None, *, transport: Transport | None) -> None:
+        if transport is not None and not isinstance(transport, Transport):
             raise TypeError(
-                f"transport: expected httpx.AsyncBaseTransport, got {type(transport).__name__}"
+                f"transport: expected a frameworkkit.transport.Transport, "
+                f"got {type(transport).__name__}"
             )
         self.options = resolve_options(options)
-        self._http = httpx.AsyncClient(
-            auth=auth,
-            verify=self.options.ssl_context(),
-            timeout=self.options.timeout(),
-            transport=transport,
-            follow_redirects=False,
+        self._transport = transport or HttpTransport(
+            tls=self.options.ssl_context, connect_timeout=self.options.connect_timeout
+        )
+        authorization = self.options.authorization()
+        self._headers: Mapping[str, str] = (
+            JSON_HEADERS
+            if authorization is None
+            else {**JSON_HEADERS, "Authorization": authorization.reveal()}
         )
         self._subscribe_backoff = self.options.backoff.start()
         self._subscription: Subscription | None = None
@@ -106,7 +107,7 @@ class ApiClient:
         """Close the open subscription, if any, and every connection of this client."""
         if self._subscription is not None:
             await self._subscription.aclose()
-        await self._http.aclose()
+        await self._transport.aclose()
 
     async def __aenter__(self: _Client) -> _Client:
         return self
@@ -148,7 +149,7 @@ class ApiClient:
 
     def _wrap_stream(
         self,
-        response: httpx.Response,
+        answer: HttpAnswer,
         url: str,
         *,
         stream_id: str | None,
@@ -156,7 +157,7 @@ class ApiClient:
     ) -> Subscription:
         """Wrap a 200 answer to SUBSCRIBE; its first frame resets the subscribe backoff."""
         return Subscription(
-            response,
+            answer,
             url=url,
             stream_id=stream_id,
             decoder=RecordIODecoder(self.options.max_frame_bytes),
@@ -169,8 +170,8 @@ class ApiClient:
         """POST a call expecting 202 Accepted or 200 OK, with retries; return the answer body."""
 
         async def attempt() -> bytes:
-            response, _ = await self._post(url, body, headers=headers, ok=(200, 202))
-            return response.content
+            answer, _ = await self._post(url, body, headers=headers, ok=(200, 202))
+            return answer.content
 
         return await with_retries(
             f"call to {url}",
@@ -187,44 +188,38 @@ class ApiClient:
         headers: Mapping[str, str],
         ok: Collection[int],
         streaming: bool = False,
-    ) -> tuple[httpx.Response, str]:
-        """POST `body` to `url`; return the response whose status is in `ok`, and its URL.
+    ) -> tuple[HttpAnswer, str]:
+        """POST `body` to `url`; return the answer whose status is in `ok`, and its URL.
 
-        A streaming response comes back open and without a read timeout (the subscription
-        watches it); otherwise the body is read. Raises `ConnectionFailed`,
-        `TemporarilyUnavailable`, `RedirectLoop` (all retryable) or `RequestRejected`.
+        A streamed answer comes back open once its head arrived (the subscription watches its
+        body); otherwise the body is read. Each attempt, redirects apart, must be answered
+        within the request timeout. Raises `ConnectionFailed`, `TemporarilyUnavailable`,
+        `RedirectLoop` (all retryable) or `RequestRejected`.
         """
-        timeout = (
-            httpx.Timeout(None, connect=self.options.connect_timeout)
-            if streaming
-            else self.options.timeout()
-        )
         chain = [url]
         while True:
-            request = self._http.build_request(
-                "POST", url, content=body, headers=headers, timeout=timeout
-            )
+            request = HttpRequest("POST", url, headers, body, streaming)
             try:
                 # the answer's head must come in time, even when its body is a stream: a frozen
                 # master that accepted the connection must not hold the subscriber forever
                 async with time_limit(self.options.request_timeout):
-                    response = await self._http.send(request, stream=True)
-                if response.status_code in ok:
-                    if not streaming:
-                        await response.aread()
-                    return response, url
-            except httpx.TransportError as exc:
+                    answer = await self._transport.handle(request)
+                    if answer.status in ok:
+                        if not streaming and answer.stream is not None:
+                            await answer.read()
+                        return answer, url
+                    excerpt = await _read_excerpt(answer)
+            except HttpError as exc:
                 raise ConnectionFailed(url, exc) from exc
             except (TimeoutError, asyncio.TimeoutError):  # one class from Python 3.11
                 silent = TimeoutError(f"no answer within {self.options.request_timeout:g} s")
                 raise ConnectionFailed(url, silent) from None
-            excerpt = await _read_excerpt(response)
-            if response.status_code == 503:
+            if answer.status == 503:
                 raise TemporarilyUnavailable(url, excerpt)
-            location = response.headers.get("Location")
-            if response.status_code != 307 or not location:
-                raise RequestRejected(url, response.status_code, excerpt)
-            target = str(httpx.URL(url).join(location))
+            location = answer.headers.get("location")
+            if answer.status != 307 or not location:
+                raise RequestRejected(url, answer.status, excerpt)
+            target = urljoin(url, location)
             chain.append(target)
             if len(chain) > self.options.max_redirects + 1:
                 raise RedirectLoop(chain)
@@ -232,16 +227,17 @@ class ApiClient:
             url = target
 
 
-async def _read_excerpt(response: httpx.Response) -> str:
-    """Read the start of an unwanted answer's body for the error message, then close it."""
-    collected = b""
-    try:
-        async for chunk in response.aiter_bytes():
-            collected += chunk
-            if len(collected) >= _EXCERPT_BYTES:
-                break
-    except (httpx.HTTPError, httpx.StreamError):
-        pass
-    finally:
-        await response.aclose()
+async def _read_excerpt(answer: HttpAnswer) -> str:
+    """The start of an unwanted answer's body, for the error message; closes the answer."""
+    collected = answer.content
+    if answer.stream is not None:
+        try:
+            async for chunk in answer.stream.chunks():
+                collected += chunk
+                if len(collected) >= _EXCERPT_BYTES:
+                    break
+        except HttpError:
+            pass
+        finally:
+            answer.close()
     return collected[:_EXCERPT_BYTES].decode("utf-8", errors="replace")

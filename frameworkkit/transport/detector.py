@@ -9,8 +9,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import httpx
+from urllib.parse import urlsplit
 
 from frameworkkit._lazy import optional
 from frameworkkit.validation import number
@@ -83,18 +82,20 @@ def normalize_master_url(address: str, *, scheme: str = "http") -> str:
     if "://" not in text:
         text = f"{scheme}://{text}"
     try:
-        url = httpx.URL(text)
-    except httpx.InvalidURL as exc:
+        url = urlsplit(text)
+        port = url.port
+    except ValueError as exc:
         raise ValueError(f"master: {address!r} is not an address: {exc}") from exc
-    if url.scheme not in _SCHEMES:
+    if url.scheme.lower() not in _SCHEMES:
         raise ValueError(f"master: {address!r} must use http or https")
-    if url.userinfo:
+    if "@" in url.netloc:
         raise ValueError("master: put credentials in TransportOptions, not in the address")
-    if not url.host or url.port is None:
+    if not url.hostname or not port:
         raise ValueError(f"master: {address!r} needs a host and a port, e.g. 127.0.0.1:5050")
     if url.query or url.fragment:
         raise ValueError(f"master: {address!r} must not have a query or fragment")
-    return str(url.copy_with(path=url.path.rstrip("/") or "/")).rstrip("/")
+    host = f"[{url.hostname}]" if ":" in url.hostname else url.hostname
+    return f"{url.scheme.lower()}://{host}:{port}{url.path.rstrip('/')}"
 
 
 class StaticDetector(MasterDetector):

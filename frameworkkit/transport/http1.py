@@ -37,6 +37,10 @@ __all__ = [
     "HttpTimeout",
     "basic_auth",
     "bearer_auth",
+    "connect_host",
+    "encode_request",
+    "parse_head",
+    "split_url",
 ]
 
 MAX_LINE_BYTES = 65536
@@ -45,6 +49,7 @@ READ_BYTES = 65536
 MAX_IDLE_CONNECTIONS = 4
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 _NO_BODY_STATUSES = frozenset({204, 304})
+_CONTROL = frozenset("\r\n")  # what would end a header line early
 
 
 class HttpError(Exception):
@@ -186,25 +191,18 @@ class HttpClient:
     ) -> None:
         if not isinstance(origin, str):
             raise TypeError(f"origin: expected str, got {type(origin).__name__}")
-        scheme, separator, address = origin.partition("://")
-        host, colon, port = address.removesuffix("/").rpartition(":")
-        if not (
-            scheme in ("http", "https")
-            and separator
-            and host
-            and "/" not in host
-            and colon
-            and port.isascii()
-            and port.isdigit()
-            and 0 < int(port) < 65536
-        ):
+        try:
+            scheme, address, port, target = split_url(origin)
+        except ValueError:
+            target = ""
+        if target != "/":
             raise ValueError(f"origin: expected http(s)://host:port, got {origin!r}")
         if authorization is not None and not isinstance(authorization, Secret):
             raise TypeError("authorization: wrap the value in Secret(...) so it stays out of logs")
-        self.origin = f"{scheme}://{host}:{port}"
-        self._host = host.strip("[]")
-        self._port = int(port)
-        self._host_header = f"{host}:{port}"
+        self.origin = f"{scheme}://{address}"
+        self._host = connect_host(address)
+        self._port = port
+        self._host_header = address
         self._authorization = authorization
         self._timeout = None if timeout is None else number("timeout", timeout, above=True)
         self._connect_timeout = (
@@ -273,22 +271,9 @@ class HttpClient:
             connection.close()
 
     def _encode(self, method: str, target: str, body: bytes, headers: Mapping[str, str]) -> bytes:
-        if not method.isascii() or not method.isalpha() or not method.isupper():
-            raise ValueError(f"method: expected an upper-case HTTP method, got {method!r}")
-        if not target.startswith("/") or any(c in target for c in " \r\n"):
-            raise ValueError(f"target: expected a path starting with '/', got {target!r}")
-        if not isinstance(body, bytes):
-            raise TypeError(f"body: expected bytes, got {type(body).__name__}")
-        lines = [f"{method} {target} HTTP/1.1", f"Host: {self._host_header}"]
         if self._authorization is not None:
-            lines.append(f"Authorization: {self._authorization.reveal()}")
-        for name, value in headers.items():
-            if any(c in f"{name}{value}" for c in "\r\n") or not name or ":" in name:
-                raise ValueError(f"headers: {name!r} is not a valid header")
-            lines.append(f"{name}: {value}")
-        if body or method in ("POST", "PUT", "PATCH"):
-            lines.append(f"Content-Length: {len(body)}")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+            headers = {"Authorization": self._authorization.reveal(), **headers}
+        return encode_request(method, target, self._host_header, headers, body)
 
     def _take(self) -> _Connection:
         with self._lock:
@@ -348,27 +333,86 @@ class HttpClient:
         return _sized(connection, int(length)), reusable
 
 
-def _read_head(connection: _Connection) -> tuple[int, str, dict[str, str]]:
-    line = connection.readline()
-    if not line:
-        raise HttpError("the connection closed before an answer")
-    version, _, rest = line.rstrip(b"\r\n").partition(b" ")
+def split_url(url: str) -> tuple[str, str, int, str]:
+    """``(scheme, "host:port", port, target)`` of ``http(s)://host:port[/path[?query]]``; the
+    target is ``/`` when the URL has no path."""
+    scheme, separator, rest = url.partition("://")
+    address, _, path = rest.partition("/")
+    host, colon, port = address.rpartition(":")
+    if not (
+        scheme in ("http", "https")
+        and separator
+        and host
+        and "@" not in address
+        and colon
+        and port.isascii()
+        and port.isdigit()
+        and 0 < int(port) < 65536
+    ):
+        raise ValueError(f"url: expected http(s)://host:port[/path], got {url!r}")
+    return scheme, address, int(port), "/" + path
+
+
+def connect_host(address: str) -> str:
+    """The host to connect to, of a ``host:port`` address (an IPv6 host loses its brackets)."""
+    return address.rpartition(":")[0].strip("[]")
+
+
+def encode_request(
+    method: str, target: str, host: str, headers: Mapping[str, str], body: bytes
+) -> bytes:
+    """A request's bytes: its line, ``Host``, ``headers``, ``Content-Length`` and ``body``."""
+    if not method.isascii() or not method.isalpha() or not method.isupper():
+        raise ValueError(f"method: expected an upper-case HTTP method, got {method!r}")
+    if not target.startswith("/") or any(c in target for c in " \r\n"):
+        raise ValueError(f"target: expected a path starting with '/', got {target!r}")
+    if not isinstance(body, bytes):
+        raise TypeError(f"body: expected bytes, got {type(body).__name__}")
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
+    for name, value in headers.items():
+        if not name or ":" in name or _CONTROL.intersection(name) or _CONTROL.intersection(value):
+            raise ValueError(f"headers: {name!r} is not a valid header")
+        lines.append(f"{name}: {value}")
+    if body or method in ("POST", "PUT", "PATCH"):
+        lines.append(f"Content-Length: {len(body)}")
+    lines.append("\r\n")
+    return "\r\n".join(lines).encode("latin-1") + body
+
+
+def parse_head(lines: list[bytes]) -> tuple[int, str, dict[str, str]]:
+    """Status, reason and headers (lower-case names, repeats joined by ``", "``) of an answer's
+    head: its status line and header lines, without the blank line that ends them. An HTTP/1.0
+    answer without keep-alive gets ``connection: close``."""
+    version, _, rest = lines[0].rstrip(b"\r\n").partition(b" ")
     code, _, reason = rest.partition(b" ")
     if not version.startswith(b"HTTP/1.") or len(code) != 3 or not code.isdigit():
-        raise HttpError(f"not an HTTP/1.x status line: {line[:80]!r}")
+        raise HttpError(f"not an HTTP/1.x status line: {lines[0][:80]!r}")
+    if len(lines) > MAX_HEADERS + 1:
+        raise HttpError(f"more than {MAX_HEADERS} headers in the answer")
     headers: dict[str, str] = {}
-    for _ in range(MAX_HEADERS + 1):
-        line = connection.readline()
-        if line in (b"\r\n", b"\n"):
-            if version == b"HTTP/1.0" and "keep-alive" not in headers.get("connection", ""):
-                headers["connection"] = "close"
-            return int(code), reason.decode("latin-1"), headers
+    for line in lines[1:]:
         name, colon, value = line.decode("latin-1").partition(":")
         if not colon or not name or name != name.strip():
             raise HttpError(f"not a header line: {line[:80]!r}")
         key, text = name.lower(), value.strip()
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
-    raise HttpError(f"more than {MAX_HEADERS} headers in the answer")
+    if version == b"HTTP/1.0" and "keep-alive" not in headers.get("connection", ""):
+        headers["connection"] = "close"
+    return int(code), reason.decode("latin-1"), headers
+
+
+def _read_head(connection: _Connection) -> tuple[int, str, dict[str, str]]:
+    line = connection.readline()
+    if not line:
+        raise HttpError("the connection closed before an answer")
+    lines = [line]
+    while (line := connection.readline()) not in (b"\r\n", b"\n"):
+        if not line:
+            raise HttpError("the connection closed inside the answer's head")
+        if len(lines) > MAX_HEADERS:
+            raise HttpError(f"more than {MAX_HEADERS} headers in the answer")
+        lines.append(line)
+    return parse_head(lines)
 
 
 def _chunked(connection: _Connection) -> Iterator[bytes]:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
-import ssl
 from dataclasses import dataclass, field
-
-import httpx
 
 from frameworkkit.protocol.recordio import DEFAULT_MAX_FRAME_BYTES
 from frameworkkit.validation import number, whole_number
 
 from .backoff import BackoffPolicy
+from .http1 import basic_auth
 from .secret import Secret
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["TransportOptions"]
 
@@ -76,14 +78,17 @@ class TransportOptions:
         """The scheme for addresses that come without one."""
         return "https" if self.tls else "http"
 
-    def basic_auth(self) -> httpx.BasicAuth | None:
-        """The HTTP basic auth to send, if principal and secret are set."""
+    def authorization(self) -> Secret | None:
+        """The ``Authorization`` header value of HTTP basic auth, if principal and secret are
+        set."""
         if self.principal is None or self.secret is None:
             return None
-        return httpx.BasicAuth(self.principal, self.secret.reveal())
+        return basic_auth(self.principal, self.secret)
 
     def ssl_context(self) -> ssl.SSLContext:
         """A client TLS context built from `verify`, `ca_bundle`, `client_cert`, `client_key`."""
+        import ssl
+
         context = ssl.create_default_context(
             cafile=os.fspath(self.ca_bundle) if self.ca_bundle is not None else None
         )
@@ -96,7 +101,3 @@ class TransportOptions:
                 os.fspath(self.client_key) if self.client_key is not None else None,
             )
         return context
-
-    def timeout(self) -> httpx.Timeout:
-        """Timeouts for calls; a subscription drops the read timeout for its watchdog."""
-        return httpx.Timeout(self.request_timeout, connect=self.connect_timeout)

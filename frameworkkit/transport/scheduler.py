@@ -6,11 +6,9 @@ import logging
 from collections.abc import Sequence
 from functools import partial
 
-import httpx
-
 from frameworkkit.validation import binary
 
-from .client import JSON_HEADERS, ApiClient, resolve_options
+from .client import ApiClient, resolve_options
 from .detector import MasterDetector, detector_for
 from .errors import (
     EndReason,
@@ -19,6 +17,7 @@ from .errors import (
     SubscriptionEnded,
     TransportError,
 )
+from .exchange import Transport
 from .options import TransportOptions
 from .stream import Subscription
 
@@ -34,7 +33,9 @@ class MesosConnection(ApiClient):
     """Talks to the leading Mesos master: one SUBSCRIBE stream, then calls on that stream.
 
     `master` is a detector, a ``zk://`` URL, or master addresses (``host:port`` or URLs, a list
-    or comma-separated). Pass `transport` to run against an in-process peer in tests.
+    or comma-separated). Calls go out through `transport` (default: an
+    :class:`~.http1_async.HttpTransport`, the network); pass another to run against an
+    in-process peer in tests.
     """
 
     def __init__(
@@ -42,16 +43,17 @@ class MesosConnection(ApiClient):
         master: str | Sequence[str] | MasterDetector,
         *,
         options: TransportOptions | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: Transport | None = None,
     ) -> None:
         options = resolve_options(options)
         if isinstance(master, MasterDetector):
             self._detector, self._owns_detector = master, False
         else:
             self._detector, self._owns_detector = detector_for(master, tls=options.tls), True
-        super().__init__(options, auth=options.basic_auth(), transport=transport)
+        super().__init__(options, transport=transport)
         self._endpoint: str | None = None
         self._stream_id: str | None = None
+        self._call_headers = self._headers
 
     def __repr__(self) -> str:
         return f"MesosConnection({self._detector!r})"
@@ -83,6 +85,7 @@ class MesosConnection(ApiClient):
         self._endpoint = self._stream_id = None
         subscription = await self._open_stream("SUBSCRIBE", partial(self._subscribe_once, body))
         self._endpoint, self._stream_id = subscription.url, subscription.stream_id
+        self._call_headers = {**self._headers, STREAM_ID_HEADER: subscription.stream_id or ""}
         return subscription
 
     async def call(self, body: bytes) -> bytes:
@@ -94,8 +97,7 @@ class MesosConnection(ApiClient):
         binary("body", body)
         if self._endpoint is None or self._stream_id is None:
             raise TransportError("call: no subscription yet; subscribe() first")
-        headers = {**JSON_HEADERS, STREAM_ID_HEADER: self._stream_id}
-        return await self._call(self._endpoint, body, headers)
+        return await self._call(self._endpoint, body, self._call_headers)
 
     async def aclose(self) -> None:
         await super().aclose()
@@ -111,19 +113,19 @@ class MesosConnection(ApiClient):
         master = await self._detector.leader()
         log.info("subscribing to master %s", master)
         try:
-            response, url = await self._post(
-                master + SCHEDULER_API_PATH, body, headers=JSON_HEADERS, ok=(200,), streaming=True
+            answer, url = await self._post(
+                master + SCHEDULER_API_PATH, body, headers=self._headers, ok=(200,), streaming=True
             )
         except RetryableError:
             self._detector.report_failure(master)
             raise
-        stream_id = response.headers.get(STREAM_ID_HEADER)
+        stream_id = answer.headers.get(STREAM_ID_HEADER.lower())
         if not stream_id:
-            await response.aclose()
-            raise RequestRejected(url, response.status_code, f"no {STREAM_ID_HEADER} header")
+            answer.close()
+            raise RequestRejected(url, answer.status, f"no {STREAM_ID_HEADER} header")
         log.info("subscribed to %s (%s %s)", url, STREAM_ID_HEADER, stream_id)
         return self._wrap_stream(
-            response,
+            answer,
             url,
             stream_id=stream_id,
             leader_change=self._detector.wait_for_change(master),

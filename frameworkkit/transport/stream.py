@@ -7,14 +7,14 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, NoReturn
-
-import httpx
+from typing import NoReturn
 
 from frameworkkit.protocol.recordio import RecordIODecoder, RecordIOError
 from frameworkkit.validation import number
 
 from .errors import EndReason, SubscriptionEnded
+from .exchange import HttpAnswer
+from .http1 import HttpError
 
 __all__ = ["MISSED_HEARTBEATS_ALLOWED", "Subscription"]
 
@@ -24,7 +24,7 @@ MISSED_HEARTBEATS_ALLOWED = 5
 
 
 class Subscription:
-    """An event stream from a master or agent; iterate it for raw frames, one event each.
+    """An event stream from a master; iterate it for raw frames, one event each.
 
     Iteration never just stops: however the stream ends, the next read raises
     `SubscriptionEnded` with the reason, and the caller subscribes again. Call
@@ -35,7 +35,7 @@ class Subscription:
 
     def __init__(
         self,
-        response: httpx.Response,
+        answer: HttpAnswer,
         *,
         url: str,
         stream_id: str | None,
@@ -44,9 +44,11 @@ class Subscription:
         on_first_frame: Callable[[], None] | None = None,
         leader_change: Awaitable[str] | None = None,
     ) -> None:
+        if answer.stream is None:
+            raise ValueError("answer: a streamed answer is needed for a subscription")
         self._loop = asyncio.get_running_loop()
-        self._response = response
-        self._chunks = response.aiter_bytes()
+        self._answer = answer
+        self._body = answer.stream
         self._decoder = decoder
         self._frames: deque[bytes] = deque()
         self._url = url
@@ -56,13 +58,16 @@ class Subscription:
         self._leader_change = (
             None if leader_change is None else asyncio.ensure_future(leader_change)
         )
+        if self._leader_change is not None:
+            self._leader_change.add_done_callback(lambda _: self._body.wake())
         self._opened_at = self._loop.time()
         self._last_activity = self._opened_at
         self._seen_frame = False
         self._heartbeat_interval: float | None = None
-        self._read_task: asyncio.Future[bytes | None] | None = None
+        self._watchdog: asyncio.TimerHandle | None = None
         self._ended: SubscriptionEnded | None = None
         self._closed = False
+        self._arm_watchdog()
 
     @property
     def url(self) -> str:
@@ -71,7 +76,7 @@ class Subscription:
 
     @property
     def stream_id(self) -> str | None:
-        """The `Mesos-Stream-Id` the master gave this stream (None for agent streams)."""
+        """The `Mesos-Stream-Id` the master gave this stream."""
         return self._stream_id
 
     @property
@@ -83,6 +88,7 @@ class Subscription:
         """Arm the watchdog: the stream ends after 5 intervals without a frame."""
         self._heartbeat_interval = number("seconds", seconds, above=True)
         self._last_activity = self._loop.time()
+        self._arm_watchdog()
 
     def __aiter__(self) -> Subscription:
         return self
@@ -91,8 +97,6 @@ class Subscription:
         while not self._frames:
             if self._ended is not None:
                 raise self._ended
-            if self._closed:
-                raise StopAsyncIteration
             chunk = await self._next_chunk()
             try:
                 frames = self._decoder.feed(chunk)
@@ -123,59 +127,60 @@ class Subscription:
     ) -> None:
         await self.aclose()
 
-    def _deadline(self) -> tuple[float, str] | None:
-        """When the watchdog fires, and what it will say; None while it is not armed."""
+    def _deadline(self) -> float | None:
+        """When the watchdog fires; None while it is not armed."""
         if self._heartbeat_interval is not None:
-            grace = self._heartbeat_interval * MISSED_HEARTBEATS_ALLOWED
-            return (
-                self._last_activity + grace,
-                f"no frame for {grace:.1f} s, {MISSED_HEARTBEATS_ALLOWED} heartbeat intervals",
-            )
+            return self._last_activity + self._heartbeat_interval * MISSED_HEARTBEATS_ALLOWED
         if not self._seen_frame:
-            return (
-                self._opened_at + self._first_frame_timeout,
-                f"no first frame within {self._first_frame_timeout:.1f} s",
-            )
+            return self._opened_at + self._first_frame_timeout
         return None
 
-    async def _read(self) -> bytes | None:
-        try:
-            return await anext(self._chunks)
-        except StopAsyncIteration:
+    def _arm_watchdog(self) -> None:
+        """Wake the reader at the deadline (a frame since then moves it: checked on waking)."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        deadline = self._deadline()
+        self._watchdog = None if deadline is None else self._loop.call_at(deadline, self._body.wake)
+
+    def _overdue(self) -> str | None:
+        """What the watchdog says if its deadline passed; else None (it is armed again)."""
+        deadline = self._deadline()
+        if deadline is None:
             return None
+        if self._loop.time() < deadline:
+            if self._watchdog is None or self._watchdog.when() != deadline:
+                self._arm_watchdog()
+            return None
+        if self._heartbeat_interval is None:
+            return f"no first frame within {self._first_frame_timeout:.1f} s"
+        grace = self._heartbeat_interval * MISSED_HEARTBEATS_ALLOWED
+        return f"no frame for {grace:.1f} s, {MISSED_HEARTBEATS_ALLOWED} heartbeat intervals"
 
     async def _next_chunk(self) -> bytes:
-        """The next chunk of the body; a read outlives a cancelled caller for the next call."""
-        if self._read_task is None:
-            self._read_task = asyncio.ensure_future(self._read())
-        read = self._read_task
-        waiting: set[asyncio.Future[Any]] = {read}
-        if self._leader_change is not None:
-            waiting.add(self._leader_change)
-        deadline = self._deadline()
-        timeout = None if deadline is None else max(0.0, deadline[0] - self._loop.time())
-        await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        if read.done():
-            self._read_task = None
-            return await self._chunk_or_end(read)
-        if deadline is None or (self._leader_change is not None and self._leader_change.done()):
-            await self._end(EndReason.LEADER_CHANGED, self._leader_change_detail())
-        await self._end(EndReason.HEARTBEAT_MISSED, deadline[1])
-
-    async def _chunk_or_end(self, read: asyncio.Future[bytes | None]) -> bytes:
-        pending = self._decoder.has_partial_frame
-        error = read.exception()
-        if error is None:
-            chunk = read.result()
-            if chunk is not None:
+        """The next bytes of the body; ends the stream (raising why) when there are none."""
+        body = self._body
+        while True:
+            if self._closed:
+                raise StopAsyncIteration
+            try:
+                chunk = body.take()
+            except HttpError as exc:
+                reason = EndReason.CONNECTION_LOST
+                if self._decoder.has_partial_frame:
+                    reason = EndReason.CUT_MID_FRAME
+                await self._end(reason, f"{type(exc).__name__}: {exc}")
+            if chunk:
                 return chunk
-            if pending:
-                await self._end(EndReason.CUT_MID_FRAME, "end of stream")
-            await self._end(EndReason.CLOSED_BY_PEER)
-        if isinstance(error, (httpx.HTTPError, httpx.StreamError)):
-            reason = EndReason.CUT_MID_FRAME if pending else EndReason.CONNECTION_LOST
-            await self._end(reason, f"{type(error).__name__}: {error}")
-        raise error
+            if chunk is None:
+                if self._decoder.has_partial_frame:
+                    await self._end(EndReason.CUT_MID_FRAME, "end of stream")
+                await self._end(EndReason.CLOSED_BY_PEER)
+            if self._leader_change is not None and self._leader_change.done():
+                await self._end(EndReason.LEADER_CHANGED, self._leader_change_detail())
+            overdue = self._overdue()
+            if overdue is not None:
+                await self._end(EndReason.HEARTBEAT_MISSED, overdue)
+            await body.wait()
 
     async def _end(self, reason: EndReason, detail: str = "") -> NoReturn:
         error = SubscriptionEnded(reason, self._url, detail)
@@ -194,13 +199,14 @@ class Subscription:
         return f"new leader {change.result()}"
 
     async def _release(self) -> None:
-        for task in (self._read_task, self._leader_change):
-            if task is None:
-                continue
-            if not task.done():
-                task.cancel()
-                await asyncio.wait({task})
-            elif not task.cancelled():
-                task.exception()  # retrieved, so asyncio does not report it as lost
-        self._read_task = None
-        await self._response.aclose()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        change = self._leader_change
+        if change is not None:
+            if not change.done():
+                change.cancel()
+                await asyncio.wait({change})
+            elif not change.cancelled():
+                change.exception()  # retrieved, so asyncio does not report it as lost
+        self._answer.close()

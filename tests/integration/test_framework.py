@@ -1,7 +1,11 @@
 """The Framework base class on a real Mesos 1.11 cluster: launch, finish, retry, kill, suppress."""
 
 import collections
+import contextlib
 import logging
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,14 +53,28 @@ def framework_metrics(cluster: EmbeddedCluster, framework_id: str | None) -> dic
     return {k[len(start) :]: float(v) for k, v in snapshot.items() if k.startswith(start)}
 
 
-def test_200_tasks_finish_exactly_once_and_the_framework_ends_suppressed(
+@contextlib.contextmanager
+def cpu_burners(count: int, seconds: float) -> Iterator[None]:
+    """``count`` processes that spin on a CPU each, for at most ``seconds``; ended on exit."""
+    spin = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass"
+    burners = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+
+
+def test_200_tasks_finish_exactly_once_beside_two_cpu_burners_and_the_framework_ends_suppressed(
     mesos_cluster: EmbeddedCluster, tmp_path: Path
 ) -> None:
     fw = Recorder(mesos_cluster.url, state_dir=tmp_path)
     handles = fw.submit_many(
         TaskSpec(name=f"short-{i}", command="true", cpus=0.1, mem=16) for i in range(200)
     )
-    fw.run(timeout=180, teardown=False)  # kept registered, to look at what Mesos saw
+    with cpu_burners(2, seconds=300):  # both cores of a small CI machine kept busy
+        fw.run(timeout=240, teardown=False)  # kept registered, to look at what Mesos saw
     assert all(h.state is TaskState.TASK_FINISHED for h in handles)
     assert sorted(fw.finished.values()) == [1] * 200
     assert fw.failed == []

@@ -8,28 +8,27 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 from frameworkkit import Constraint, PackedExecutor, Task, TaskSpec, TaskState
 from frameworkkit.placement import Fitness, FitView
 from frameworkkit.protocol.messages import TaskStatus
 from frameworkkit.testing import EmbeddedCluster, free_port
+from frameworkkit.transport import HttpAnswer, HttpRequest, HttpTransport
 from tests.integration.test_framework import Recorder, framework_metrics
 
 
-class CallLog(httpx.AsyncHTTPTransport):
+class CallLog(HttpTransport):
     """The real HTTP transport, noting when each call of the framework left (a test seam)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[tuple[float, dict[str, object]]] = []
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        body = await request.aread()
-        if body:
-            self.calls.append((time.monotonic(), json.loads(body)))
-        return await super().handle_async_request(request)
+    async def handle(self, request: HttpRequest) -> HttpAnswer:
+        if request.body:
+            self.calls.append((time.monotonic(), json.loads(request.body)))
+        return await super().handle(request)
 
     def of(self, kind: str) -> list[tuple[float, dict[str, object]]]:
         return [(at, call) for at, call in self.calls if call["type"] == kind]

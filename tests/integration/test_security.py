@@ -8,12 +8,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from frameworkkit import AccessDenied, Framework, TaskSpec, TaskState
 from frameworkkit.compat import MesosSchedulerDriver
 from frameworkkit.testing import EmbeddedCluster, free_port
+from frameworkkit.transport import HttpAnswer, HttpRequest, HttpTransport
 
 SECRET = "right-S3cret-value"
 LIMITED_SECRET = "limited-S3cret-value"
@@ -82,10 +82,10 @@ def test_a_role_the_acls_deny_ends_the_run_with_the_role_named(
 ) -> None:
     calls: list[str] = []
 
-    class Counting(httpx.AsyncHTTPTransport):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            calls.append(json.loads(await request.aread())["type"])
-            return await super().handle_async_request(request)
+    class Counting(HttpTransport):
+        async def handle(self, request: HttpRequest) -> HttpAnswer:
+            calls.append(json.loads(request.body)["type"])
+            return await super().handle(request)
 
     fw = Framework(
         secured.url,

@@ -1,6 +1,6 @@
 """A unit-test seam: an in-process stand-in for the master's v1 scheduler API.
 
-`ScriptedMaster` is an httpx transport handed to the compat driver in place of the network. The
+`ScriptedMaster` is a `Transport` handed to the compat driver in place of the network. The
 driver runs on a thread of its own; the test thread pushes events into the open subscription with
 `send()`, ends streams, and waits for the calls the driver made. How a real master answers is
 covered by ``tests/integration/test_compat.py``.
@@ -12,12 +12,11 @@ import asyncio
 import base64
 import json
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
-import httpx
-
 from frameworkkit.protocol.recordio import encode_record
+from frameworkkit.transport import HttpAnswer, HttpRequest, StreamBody, Transport
 
 WAIT_SECONDS = 10.0
 MASTER_INFO = {
@@ -71,22 +70,21 @@ def update(
     return {"type": "UPDATE", "update": {"status": status}}
 
 
-class LiveBody(httpx.AsyncByteStream):
-    """A streaming response body fed from another thread; `None` ends it."""
+class LiveBody(StreamBody):
+    """A streamed body fed from another thread; `None` ends it."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
         self._loop = loop
-        self._chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
 
     def push(self, chunk: bytes | None) -> None:
-        self._loop.call_soon_threadsafe(self._chunks.put_nowait, chunk)
+        if chunk is None:
+            self._loop.call_soon_threadsafe(self.finish)
+        else:
+            self._loop.call_soon_threadsafe(self.feed, chunk)
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        while (chunk := await self._chunks.get()) is not None:
-            yield chunk
 
-
-class ScriptedMaster(httpx.AsyncBaseTransport):
+class ScriptedMaster(Transport):
     """Answers SUBSCRIBE with a live stream that starts with SUBSCRIBED, other calls with 202.
 
     `subscribe_status` other than 200 makes every SUBSCRIBE fail with that status.
@@ -95,28 +93,28 @@ class ScriptedMaster(httpx.AsyncBaseTransport):
     def __init__(self, *, framework_id: str = "fw-1", subscribe_status: int = 200) -> None:
         self.framework_id = framework_id
         self.subscribe_status = subscribe_status
-        self.requests: list[httpx.Request] = []
+        self.requests: list[HttpRequest] = []
         self.bodies: list[dict[str, Any]] = []
         self._streams: list[LiveBody] = []
         self._changed = threading.Condition()
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(await request.aread())
+    async def handle(self, request: HttpRequest) -> HttpAnswer:
+        body = json.loads(request.body)
         with self._changed:
             self.requests.append(request)
             self.bodies.append(body)
             self._changed.notify_all()
         if body["type"] != "SUBSCRIBE":
-            return httpx.Response(202)
+            return HttpAnswer(202)
         if self.subscribe_status != 200:
-            return httpx.Response(self.subscribe_status, text="scripted refusal")
+            return HttpAnswer(self.subscribe_status, content=b"scripted refusal")
         stream = LiveBody(asyncio.get_running_loop())
         stream.push(frame(subscribed(self.framework_id)))
         with self._changed:
             self._streams.append(stream)
             self._changed.notify_all()
         headers = {"Mesos-Stream-Id": f"stream-{len(self._streams)}"}
-        return httpx.Response(200, headers=headers, stream=stream)
+        return HttpAnswer(200, headers, stream=stream)
 
     def send(self, *events: dict[str, Any]) -> None:
         """Stream `events` on the latest subscription, all in one chunk."""

@@ -377,3 +377,15 @@ def test_offer_constraints_need_constraints_in_each_group() -> None:
         offer_constraints.offer_constraints({"batch": [[]]})
     with pytest.raises(ValueError, match="role_groups key"):
         offer_constraints.offer_constraints({"/bad": []})
+
+
+@pytest.mark.parametrize("task_id", ["a/b", "a\\b", "tab\there", "nul\x00", "del\x7f", ".", ".."])
+def test_a_task_id_mesos_would_refuse_is_refused_naming_the_field(task_id: str) -> None:
+    with pytest.raises(ValueError, match="task_id"):
+        infos.task_info("name", task_id, "agent-1", [CPUS], command=infos.command_info("true"))
+
+
+@pytest.mark.parametrize("task_id", ["web-1.2_x", "tâche-é", "a\u2028b", "x" * 255])
+def test_a_task_id_mesos_takes_is_kept(task_id: str) -> None:
+    info = infos.task_info("name", task_id, "agent-1", [CPUS], command=infos.command_info("true"))
+    assert info["task_id"] == {"value": task_id}

@@ -10,27 +10,13 @@ import asyncio
 import base64
 import json
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
-
 from frameworkkit.protocol.recordio import encode_record
 from frameworkkit.scheduler import Framework
-from tests.unit.transport.fake_master import SUBSCRIBED, FakeMaster, event
-
-
-class QueueBody(httpx.AsyncByteStream):
-    """A SUBSCRIBE answer whose events the test pushes while the framework runs."""
-
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        while True:
-            yield encode_record(await self.queue.get())
-
+from frameworkkit.transport import HttpAnswer, HttpRequest, StreamBody
+from tests.unit.transport.fake_master import SUBSCRIBED, FakeMaster, event, streamed
 
 F = TypeVar("F", bound=Framework)
 
@@ -39,17 +25,19 @@ class ScriptedMaster:
     """Answers SUBSCRIBE with events the test pushes; keeps every other call for the test."""
 
     def __init__(self) -> None:
-        self.body = QueueBody()
+        self.body = StreamBody()  # the events pushed go to the open subscription
         self.calls: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.seen: list[str] = []
         self.transport = FakeMaster(self._handle)
 
-    def _handle(self, request: httpx.Request) -> httpx.Response:
-        call = json.loads(request.content)
+    def _handle(self, request: HttpRequest) -> HttpAnswer:
+        call = json.loads(request.body)
         if call["type"] == "SUBSCRIBE":
-            return httpx.Response(200, headers={"Mesos-Stream-Id": "s1"}, stream=self.body)
+            if self.body.closed:
+                self.body = StreamBody()
+            return streamed(self.body, stream_id="s1")
         self.calls.put_nowait(call)
-        return httpx.Response(202)
+        return HttpAnswer(202)
 
     def framework(self, cls: type[F], state_dir: Path, **kwargs: Any) -> F:
         """A framework of class ``cls`` whose master this is."""
@@ -57,7 +45,7 @@ class ScriptedMaster:
 
     def push(self, *events: bytes) -> None:
         for item in events:
-            self.body.queue.put_nowait(item)
+            self.body.feed(encode_record(item))
 
     def subscribe(self) -> None:
         self.push(SUBSCRIBED)

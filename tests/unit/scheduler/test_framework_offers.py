@@ -3,7 +3,8 @@
 import asyncio
 from pathlib import Path
 
-from frameworkkit.scheduler import FileStateStore, Framework, TaskSpec, TaskState
+from frameworkkit.placement import Unplaced
+from frameworkkit.scheduler import FileStateStore, Framework, Task, TaskSpec, TaskState
 from tests.unit.scheduler.master_seam import ScriptedMaster, launched, offer, update
 
 
@@ -41,9 +42,10 @@ async def test_a_failed_attempt_is_acked_retried_with_short_filters_and_revived(
     assert second_id != first_id
     master.push(update(second_id, "TASK_FINISHED"))
     await next_call("ACKNOWLEDGE")
-    # once the last launch left nothing waiting, offers were suppressed
-    after_last_launch = master.seen[len(master.seen) - 1 - master.seen[::-1].index("ACCEPT") :]
-    assert after_last_launch.count("SUPPRESS") == 1, master.seen
+    # the last launch left nothing waiting: offers were suppressed, just before its ACCEPT left
+    last_accept = len(master.seen) - 1 - master.seen[::-1].index("ACCEPT")
+    assert master.seen[last_accept - 1] == "SUPPRESS", master.seen
+    assert master.seen[last_accept:].count("SUPPRESS") == 0, master.seen
     assert task.state is TaskState.TASK_FINISHED and task.attempts == 2
     fw.stop()
     await asyncio.wait_for(runner, 10)
@@ -68,3 +70,34 @@ async def test_a_launched_task_knows_its_host_ports_and_keeps_them_in_its_record
     await asyncio.wait_for(runner, 10)
     stored = {t.key: t for t in FileStateStore(tmp_path).load().tasks}
     assert stored["web"].ports == task.ports
+
+
+async def test_tasks_alike_left_unplaced_are_explained_once_and_each_by_its_own_name(
+    tmp_path: Path,
+) -> None:
+    master = ScriptedMaster()
+    fw = master.framework(Framework, tmp_path)
+    too_big = fw.submit_many(TaskSpec(name=f"big-{i}", command="x", cpus=100) for i in range(3))
+    small = fw.submit_many(TaskSpec(name=f"small-{i}", command="x", cpus=1) for i in range(4))
+    explained: list[str] = []
+    explain = fw.matcher.explain
+
+    def counting(task: Task) -> Unplaced | None:
+        explained.append(task.name)
+        return explain(task)
+
+    fw.matcher.explain = counting  # type: ignore[method-assign]
+    runner = asyncio.create_task(fw.run_async(until="forever"))
+    master.subscribe()
+    master.push(offer("o1"))  # 2 cpus: two small tasks fit, the others wait
+    assert len(launched(await master.next_call("ACCEPT"))) == 2
+    fw.stop()
+    await asyncio.wait_for(runner, 10)
+    assert len(explained) == 2  # one task of each shape
+    unplaced = fw.unplaced
+    assert sorted(unplaced) == sorted(
+        [t.name for t in too_big] + [t.name for t in small if t.state is TaskState.PENDING]
+    )
+    for name, why in unplaced.items():
+        assert repr(name) in str(why)
+    assert all("fits none of 1 agent(s): cpus" in str(unplaced[t.name]) for t in too_big)

@@ -10,11 +10,10 @@ import logging
 import random
 from pathlib import Path
 
-import httpx
 import pytest
 
 from frameworkkit.scheduler import Framework, TaskSpec
-from frameworkkit.transport import BackoffPolicy, TransportOptions
+from frameworkkit.transport import BackoffPolicy, HttpAnswer, HttpRequest, TransportOptions
 from tests.unit.transport.fake_master import SUBSCRIBED, FakeMaster, event, framed, stream
 
 
@@ -26,7 +25,7 @@ def no_wait_options() -> TransportOptions:
 
 
 def calls_of(master: FakeMaster, kind: str) -> list[dict[str, object]]:
-    bodies = [json.loads(r.content) for r in master.requests if r.content]
+    bodies = [json.loads(r.body) for r in master.requests if r.body]
     return [b for b in bodies if b.get("type") == kind]
 
 
@@ -36,8 +35,8 @@ async def test_malformed_events_cut_frames_and_503s_end_in_resubscription(
     caplog.set_level(logging.WARNING)
     answers = iter(
         [
-            httpx.Response(503),
-            httpx.Response(503),
+            HttpAnswer(503),
+            HttpAnswer(503),
             # malformed JSON, an event of a wrong shape, then a frame cut in the middle
             stream(
                 [framed(SUBSCRIBED, b"{not json", event("UPDATE", update=7)), b'40\n{"ty'],
@@ -47,9 +46,9 @@ async def test_malformed_events_cut_frames_and_503s_end_in_resubscription(
         ]
     )
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        is_subscribe = json.loads(request.content)["type"] == "SUBSCRIBE"
-        return next(answers) if is_subscribe else httpx.Response(202)
+    def handler(request: HttpRequest) -> HttpAnswer:
+        is_subscribe = json.loads(request.body)["type"] == "SUBSCRIBE"
+        return next(answers) if is_subscribe else HttpAnswer(202)
 
     master = FakeMaster(handler)
     fw = Framework(
@@ -87,9 +86,9 @@ async def test_submit_checks_its_argument(tmp_path: Path) -> None:
 async def test_own_values_are_kept_beside_the_tasks_from_any_thread_and_found_again(
     tmp_path: Path,
 ) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        is_subscribe = json.loads(request.content)["type"] == "SUBSCRIBE"
-        return stream([framed(SUBSCRIBED)]) if is_subscribe else httpx.Response(202)
+    def handler(request: HttpRequest) -> HttpAnswer:
+        is_subscribe = json.loads(request.body)["type"] == "SUBSCRIBE"
+        return stream([framed(SUBSCRIBED)]) if is_subscribe else HttpAnswer(202)
 
     fw = Framework("http://127.0.0.1:5050", state_dir=tmp_path, transport=FakeMaster(handler))
     fw.put_data("definition", '{"v": 1}')  # before the run: written at once

@@ -7,10 +7,10 @@ import json
 import random
 import threading
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
 import msgspec
 import pytest
 
@@ -21,11 +21,13 @@ from frameworkkit.scheduler import FileStateStore, TaskSpec, TaskState
 from frameworkkit.scheduler.context import RunContext
 from frameworkkit.scheduler.metrics import FrameworkMetrics
 from frameworkkit.scheduler.reconciler import Reconciler
+from frameworkkit.scheduler.store import TaskRecord
 from frameworkkit.scheduler.subscription import SubscriptionLoop, SubscriptionTimeout
 from frameworkkit.scheduler.tasks import TaskTracker
 from frameworkkit.scheduler.updates import UpdateHandler
 from frameworkkit.transport import (
     BackoffPolicy,
+    HttpAnswer,
     MesosConnection,
     SubscriptionEnded,
     TransportOptions,
@@ -81,7 +83,7 @@ async def test_the_loop_skips_bad_frames_tracks_the_id_and_resubscribes_after_an
 
 
 async def test_a_subscribe_that_takes_too_long_raises() -> None:
-    master = FakeMaster(lambda request: httpx.Response(503))
+    master = FakeMaster(lambda request: HttpAnswer(503))
     connection = MesosConnection("127.0.0.1:5050", options=quick_options(), transport=master)
     loop = SubscriptionLoop(
         connection, lambda: {"type": "SUBSCRIBE"}, Recording(), subscribe_timeout=0.2
@@ -213,3 +215,68 @@ async def test_a_repeated_state_with_data_reaches_on_task_update_and_a_bare_one_
     await handler.hooks.drain(10)
     assert seen == [None, b"50%"]
     assert link.kinds() == ["ACKNOWLEDGE"] * 3
+
+
+class CountingStore(FileStateStore):
+    """A file store that counts its task writes, and can be made to fail them."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.writes: list[list[str]] = []
+        self.failing = False
+
+    def put_tasks(self, records: Sequence[TaskRecord]) -> None:
+        if self.failing:
+            raise OSError("disk full")
+        self.writes.append([f"{r.key}:{r.state}" for r in records])
+        super().put_tasks(records)
+
+
+async def test_the_updates_of_one_turn_are_written_once_and_acknowledged_after(
+    tmp_path: Path,
+) -> None:
+    link = FakeLink()
+    store = CountingStore(tmp_path)
+    store.load()
+    parts = RunContext("test", TaskTracker(), store, link, FrameworkMetrics())  # type: ignore[arg-type]
+    handler = UpdateHandler(
+        parts,
+        HookRunner("test"),
+        lambda name: None,
+        on_again=lambda t: None,
+        on_final=lambda t: None,
+    )
+    ids = {}
+    for name in ("a", "b", "c"):
+        task, _ = parts.tracker.add(TaskSpec(name=name, command="true"))
+        ids[name] = parts.tracker.start_attempt(task, "agent-1", "h")
+    # one chunk of events: three tasks running, one of them finished too
+    for name in ("a", "b", "c"):
+        await handler.handle(status(ids[name], "TASK_RUNNING"))
+    await handler.handle(status(ids["a"], "TASK_FINISHED"))
+    assert link.calls == [] and store.writes == []  # nothing acknowledged before the write
+    await handler.hooks.drain(10)
+    # one write, with each task as it was then: a finished, not running
+    assert store.writes == [["a:TASK_FINISHED", "b:TASK_RUNNING", "c:TASK_RUNNING"]]
+    assert link.kinds() == ["ACKNOWLEDGE"] * 4
+
+
+async def test_an_update_whose_write_failed_is_not_acknowledged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    link = FakeLink()
+    store = CountingStore(tmp_path)
+    store.load()
+    parts = RunContext("test", TaskTracker(), store, link, FrameworkMetrics())  # type: ignore[arg-type]
+    ran: list[str] = []
+    hooks = {"on_task_running": lambda task: ran.append(task.name)}
+    handler = UpdateHandler(
+        parts, HookRunner("test"), hooks.get, on_again=lambda t: None, on_final=lambda t: None
+    )
+    task, _ = parts.tracker.add(TaskSpec(name="a", command="true"))
+    task_id = parts.tracker.start_attempt(task, "agent-1", "h")
+    store.failing = True
+    await handler.handle(status(task_id, "TASK_RUNNING"))
+    await handler.hooks.drain(10)
+    assert link.calls == [] and ran == []  # Mesos sends the update again
+    assert "disk full" in caplog.text

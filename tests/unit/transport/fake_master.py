@@ -1,22 +1,23 @@
 """A unit-test seam for transport edge cases a real master cannot be made to produce.
 
-`FakeMaster` is an httpx transport handed to the clients in place of the network: each test
-scripts the answers (a cut frame, a 307 loop, a 503 storm, a silent stream) with a handler and
-reads back the requests it received. Real Mesos behaviour is covered by the integration tests.
+`FakeMaster` is a `Transport` handed to the clients in place of the network: each test scripts
+the answers (a cut frame, a 307 loop, a 503 storm, a silent stream) with a handler and reads back
+the requests it received. Real Mesos behaviour is covered by the integration tests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
-
-import httpx
+from urllib.parse import urlsplit
 
 from frameworkkit.protocol.recordio import encode_record
+from frameworkkit.transport import HttpAnswer, HttpRequest, StreamBody, Transport
+from frameworkkit.transport.http1 import HttpError
 
-Handler = Callable[[httpx.Request], httpx.Response]
+Handler = Callable[[HttpRequest], HttpAnswer]
 Ending = Literal["end", "hang", "break"]
 
 
@@ -35,31 +36,38 @@ SUBSCRIBE_CALL = json.dumps(
 ).encode()
 
 
-class ScriptedBody(httpx.AsyncByteStream):
-    """A response body sent in the given chunks, then ended, broken, or held open.
+class ScriptedBody(StreamBody):
+    """A streamed body sent in the given chunks, then ended, broken, or held open.
 
-    An `asyncio.Event` among the chunks holds the rest back until the test sets it.
+    An `asyncio.Event` among the chunks holds the rest back until the test sets it. The script
+    plays once `FakeMaster` hands the answer out.
     """
 
     def __init__(self, chunks: Sequence[bytes | asyncio.Event], *, then: Ending) -> None:
+        super().__init__(on_close=self._stop)
         self.chunks = list(chunks)
         self.then = then
-        self.closed = False
+        self._player: asyncio.Task[None] | None = None
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def play(self) -> None:
+        if self._player is None:
+            self._player = asyncio.get_running_loop().create_task(self._play())
+
+    async def _play(self) -> None:
         for chunk in self.chunks:
             if isinstance(chunk, asyncio.Event):
                 await chunk.wait()
                 continue
             await asyncio.sleep(0)
-            yield chunk
-        if self.then == "hang":
-            await asyncio.Event().wait()
+            self.feed(chunk)
+        if self.then == "end":
+            self.finish()
         elif self.then == "break":
-            raise httpx.ReadError("connection reset by peer")
+            self.finish(HttpError("connection reset by peer"))
 
-    async def aclose(self) -> None:
-        self.closed = True
+    def _stop(self) -> None:
+        if self._player is not None:
+            self._player.cancel()
 
 
 def stream(
@@ -67,12 +75,17 @@ def stream(
     *,
     then: Ending = "hang",
     stream_id: str | None = "stream-1",
-) -> httpx.Response:
+) -> HttpAnswer:
     """A 200 answer to SUBSCRIBE streaming `chunks` (already framed or deliberately broken)."""
+    return streamed(ScriptedBody(chunks, then=then), stream_id=stream_id)
+
+
+def streamed(body: StreamBody, *, stream_id: str | None = "stream-1") -> HttpAnswer:
+    """A 200 answer to SUBSCRIBE whose events come through `body`."""
     headers = {"Content-Type": "application/json"}
     if stream_id is not None:
         headers["Mesos-Stream-Id"] = stream_id
-    return httpx.Response(200, headers=headers, stream=ScriptedBody(chunks, then=then))
+    return HttpAnswer(200, headers, stream=body)
 
 
 def framed(*payloads: bytes) -> bytes:
@@ -80,23 +93,34 @@ def framed(*payloads: bytes) -> bytes:
     return b"".join(encode_record(payload) for payload in payloads)
 
 
-def redirect(location: str) -> httpx.Response:
+def redirect(location: str) -> HttpAnswer:
     """A 307 Temporary Redirect, as a non-leading master sends."""
-    return httpx.Response(307, headers={"Location": location})
+    return HttpAnswer(307, {"Location": location})
 
 
-class FakeMaster(httpx.AsyncBaseTransport):
+def host_of(request: HttpRequest) -> str:
+    """``host:port`` the request went to."""
+    return urlsplit(request.url).netloc
+
+
+def call_type(request: HttpRequest) -> str:
+    return str(json.loads(request.body)["type"])
+
+
+class FakeMaster(Transport):
     """Answers every request with `handler(request)` and keeps the requests for inspection."""
 
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
-        self.requests: list[httpx.Request] = []
+        self.requests: list[HttpRequest] = []
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        await request.aread()
+    async def handle(self, request: HttpRequest) -> HttpAnswer:
         self.requests.append(request)
-        return self.handler(request)
+        answer = self.handler(request)
+        if isinstance(answer.stream, ScriptedBody):
+            answer.stream.play()
+        return answer
 
     def hosts(self) -> list[str]:
         """``host:port`` of each request, in order."""
-        return [f"{request.url.host}:{request.url.port}" for request in self.requests]
+        return [host_of(request) for request in self.requests]

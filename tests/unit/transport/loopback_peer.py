@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 import io
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from frameworkkit.protocol.recordio import encode_record
 
@@ -81,6 +83,16 @@ class LoopbackPeer:
             sock.close()
 
 
+def answer_with(raw: bytes, *, keep: bool = True) -> Answer:
+    """An answer that writes ``raw`` to each request."""
+
+    def answer(request: Request, sock: socket.socket) -> bool:
+        sock.sendall(raw)
+        return keep
+
+    return answer
+
+
 @contextmanager
 def loopback_peer(answer: Answer) -> Iterator[LoopbackPeer]:
     peer = LoopbackPeer(answer)
@@ -135,3 +147,42 @@ def closed_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+BROKEN_ANSWERS = [
+    (b"SPDY/3 200 OK\r\n\r\n", "status line"),
+    (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "header line"),
+    (chunked_head() + b"zz\r\n", "chunk size"),
+    (chunked_head() + b"5\r\nab", "inside a chunk"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort", "inside the body"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", "Content-Length"),
+    (b"", "closed before an answer"),
+]
+"""Answers a client must refuse with an error, and what its message says."""
+
+
+@contextmanager
+def tls_peer(cert: Path, key: Path, raw: bytes, *, connections: int = 1) -> Iterator[int]:
+    """A TLS peer on a loopback port (yielded) answering ``raw`` once on each of
+    ``connections`` connections; a client that refuses its certificate ends that one."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        for _ in range(connections):
+            plain, _ = listener.accept()
+            with (
+                plain,
+                contextlib.suppress(OSError),
+                context.wrap_socket(plain, server_side=True) as tls,
+            ):
+                tls.recv(65536)
+                tls.sendall(raw)
+                tls.recv(1)  # until the client closes
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import socket
 import ssl
-import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,27 +20,19 @@ from frameworkkit.transport.http1 import (
 )
 
 from .loopback_peer import (
+    BROKEN_ANSWERS,
     LAST_CHUNK,
-    Answer,
     Request,
+    answer_with,
     chunk,
     chunked_head,
     closed_port,
     loopback_peer,
     response,
+    tls_peer,
 )
 
 pytestmark = pytest.mark.timeout(30)
-
-
-def answer_with(raw: bytes, *, keep: bool = True) -> Answer:
-    """An answer that writes ``raw`` to each request."""
-
-    def answer(request: Request, sock: socket.socket) -> bool:
-        sock.sendall(raw)
-        return keep
-
-    return answer
 
 
 def test_a_request_gets_its_answer_and_the_connection_is_kept() -> None:
@@ -158,18 +148,7 @@ def test_a_stream_can_be_closed_from_another_thread() -> None:
     assert time.monotonic() - started < 5
 
 
-@pytest.mark.parametrize(
-    ("raw", "match"),
-    [
-        (b"SPDY/3 200 OK\r\n\r\n", "status line"),
-        (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "header line"),
-        (chunked_head() + b"zz\r\n", "chunk size"),
-        (chunked_head() + b"5\r\nab", "inside a chunk"),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort", "inside the body"),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", "Content-Length"),
-        (b"", "closed before an answer"),
-    ],
-)
+@pytest.mark.parametrize(("raw", "match"), BROKEN_ANSWERS)
 def test_a_broken_answer_raises_http_error(raw: bytes, match: str) -> None:
     with loopback_peer(answer_with(raw, keep=False)) as peer, pytest.raises(HttpError, match=match):
         HttpClient(peer.origin).request("GET", "/")
@@ -180,40 +159,16 @@ def test_an_unreachable_peer_raises_http_error() -> None:
         HttpClient(f"http://127.0.0.1:{closed_port()}", timeout=5).request("GET", "/")
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    directory = tmp_path_factory.mktemp("tls")
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-    command += ["-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"]
-    command += ["-keyout", str(key), "-out", str(cert)]
-    subprocess.run(command, check=True, capture_output=True)
-    yield cert, key
-
-
 def test_tls_comes_from_an_ssl_context(certificate: tuple[Path, Path]) -> None:
     cert, key = certificate
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_context.load_cert_chain(cert, key)
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-
-    def serve() -> None:
-        raw, _ = listener.accept()
-        with server_context.wrap_socket(raw, server_side=True) as tls:
-            tls.recv(65536)
-            tls.sendall(response(200, b"over tls"))
-            tls.recv(1)  # until the client closes
-
-    threading.Thread(target=serve, daemon=True).start()
-    client = HttpClient(
-        f"https://127.0.0.1:{port}", ssl_context=ssl.create_default_context(cafile=cert)
-    )
-    try:
-        assert client.request("GET", "/").read() == b"over tls"
-    finally:
-        client.close()
-        listener.close()
+    with tls_peer(cert, key, response(200, b"over tls")) as port:
+        client = HttpClient(
+            f"https://127.0.0.1:{port}", ssl_context=ssl.create_default_context(cafile=cert)
+        )
+        try:
+            assert client.request("GET", "/").read() == b"over tls"
+        finally:
+            client.close()
 
 
 def test_bad_arguments_are_named() -> None:

@@ -2,12 +2,17 @@ from __future__ import annotations
 
 import logging
 
-import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from frameworkkit.transport import MesosConnection, RequestRejected, Secret, TransportOptions
+from frameworkkit.transport import (
+    HttpAnswer,
+    MesosConnection,
+    RequestRejected,
+    Secret,
+    TransportOptions,
+)
 
 from .fake_master import SUBSCRIBE_CALL, FakeMaster
 
@@ -49,7 +54,7 @@ def test_secret_without_principal_is_refused() -> None:
 
 
 async def test_secret_stays_out_of_logs_and_errors(caplog: pytest.LogCaptureFixture) -> None:
-    master = FakeMaster(lambda request: httpx.Response(401, text="denied"))
+    master = FakeMaster(lambda request: HttpAnswer(401, content=b"denied"))
     options = TransportOptions(principal="crunch", secret=Secret("hunter2-secret"))
     caplog.set_level(logging.DEBUG)
     async with MesosConnection("127.0.0.1:5050", options=options, transport=master) as conn:

@@ -1,0 +1,347 @@
+"""HTTP/1.1 on asyncio for the scheduler's calls: :class:`HttpTransport`, the real transport.
+
+A scheduler sends a few calls per task (an ACCEPT, three ACKNOWLEDGEs, DECLINEs), often many at
+once, to one master. So calls to an origin share one kept-alive connection and are pipelined:
+each is written as soon as it is made, without waiting for the answers before it, and the
+answers, which HTTP/1.1 returns in order, are matched to them first in, first out. A request
+that streams (SUBSCRIBE) gets a connection of its own, and its body is handed out as it arrives
+(chunked transfer coding included). A call whose kept connection closed
+before any byte of its answer came is sent once more on a new connection, transparently.
+
+The answers are parsed as they arrive (:class:`asyncio.Protocol`, no reader task), the heads
+with the blocking client's rules (:mod:`.http1`). Redirects are not followed here; failures
+raise :class:`~.http1.HttpError` (:class:`~.http1.HttpTimeout` for a connect timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections import deque
+from collections.abc import Callable
+
+from frameworkkit.validation import number
+
+from .exchange import HttpAnswer, HttpRequest, StreamBody, Transport
+from .http1 import HttpError, HttpTimeout, connect_host, encode_request, parse_head, split_url
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = ["HttpTransport"]
+
+MAX_HEAD_BYTES = 65536
+"""The longest answer head (or chunk-size line) accepted."""
+_NO_BODY_STATUSES = frozenset({204, 304})
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+_TARGET_CACHE = 64
+
+# where the parser is in the answer at the front of a connection's queue
+_HEAD, _SIZED, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILER, _UNTIL_CLOSE = range(7)
+_WHERE = {_HEAD: "the answer's head", _SIZED: "the body", _CHUNK_DATA: "a chunk"}
+
+
+class _Dropped(HttpError):
+    """The connection closed before any byte of the answer came: the request may be sent again."""
+
+
+class _Exchange:
+    """A request written on a connection, waiting for (the rest of) its answer."""
+
+    __slots__ = ("body", "first", "future", "head", "method", "parts", "started", "stream")
+
+    def __init__(
+        self, future: asyncio.Future[HttpAnswer], method: str, stream: bool, first: bool
+    ) -> None:
+        self.future = future
+        self.method = method
+        self.stream = stream
+        self.first = first  # the connection's first request: a drop is the peer's answer
+        self.started = False  # a byte of the answer arrived
+        self.head: tuple[int, dict[str, str]] = (0, {})
+        self.parts: list[bytes] = []
+        self.body: StreamBody | None = None
+
+
+class _Connection(asyncio.Protocol):
+    """One connection: requests written in order, answers parsed in order as bytes arrive."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.transport: asyncio.Transport | None = None
+        self.usable = True  # takes further requests
+        self._served = 0
+        self._exchanges: deque[_Exchange] = deque()
+        self._buffer = bytearray()
+        self._state = _HEAD
+        self._remaining = 0
+
+    def send(self, data: bytes, method: str, stream: bool) -> asyncio.Future[HttpAnswer]:
+        """Queue a request; the future gets its answer."""
+        future: asyncio.Future[HttpAnswer] = self.loop.create_future()
+        first = not self._served and not self._exchanges
+        self._exchanges.append(_Exchange(future, method, stream, first))
+        if self.transport is not None:
+            self.transport.write(data)
+        return future
+
+    def close(self) -> None:
+        self.usable = False
+        if self.transport is not None:
+            self.transport.close()
+
+    # asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        try:
+            self._parse()
+        except HttpError as exc:
+            self._fail_all(exc)
+            self.close()
+
+    def eof_received(self) -> bool:
+        return False  # close: connection_lost ends what is open
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.usable = False
+        self.transport = None
+        exchanges, self._exchanges = self._exchanges, deque()
+        if exchanges and exchanges[0].started:
+            front = exchanges.popleft()
+            if self._state == _UNTIL_CLOSE:
+                self._exchanges.append(front)
+                self._complete()
+            else:
+                where = _WHERE.get(self._state, "the chunked body")
+                _fail(front, HttpError(f"the connection closed inside {where}"))
+        for exchange in exchanges:
+            kind = HttpError if exchange.first else _Dropped
+            _fail(exchange, kind("the connection closed before an answer"))
+
+    # the parser
+
+    def _parse(self) -> None:
+        buffer = self._buffer
+        while buffer:
+            if not self._exchanges:
+                raise HttpError("the peer sent an answer no request asked for")
+            self._exchanges[0].started = True
+            state = self._state
+            if state == _HEAD:
+                end = buffer.find(b"\r\n\r\n")
+                if end < 0:
+                    if len(buffer) > MAX_HEAD_BYTES:
+                        raise HttpError(f"an answer's head is longer than {MAX_HEAD_BYTES} bytes")
+                    return
+                lines = bytes(buffer[:end]).split(b"\r\n")
+                del buffer[: end + 4]
+                self._start(*parse_head(lines))
+            elif state in (_SIZED, _CHUNK_DATA):
+                size = min(self._remaining, len(buffer))
+                self._deliver(bytes(buffer[:size]))
+                del buffer[:size]
+                self._remaining -= size
+                if not self._remaining:
+                    if state == _SIZED:
+                        self._complete()
+                    else:
+                        self._state = _CHUNK_END
+            elif state == _CHUNK_END:
+                if len(buffer) < 2:
+                    return
+                if buffer[:2] != b"\r\n":
+                    raise HttpError("a chunk did not end with CRLF")
+                del buffer[:2]
+                self._state = _CHUNK_SIZE
+            elif state in (_CHUNK_SIZE, _TRAILER):
+                end = buffer.find(b"\r\n")
+                if end < 0:
+                    if len(buffer) > MAX_HEAD_BYTES:
+                        raise HttpError("a chunk-size or trailer line is too long")
+                    return
+                line = bytes(buffer[:end])
+                del buffer[: end + 2]
+                if state == _CHUNK_SIZE:
+                    self._chunk_size(line)
+                elif not line:
+                    self._complete()
+            else:  # _UNTIL_CLOSE
+                self._deliver(bytes(buffer))
+                buffer.clear()
+
+    def _start(self, status: int, reason: str, headers: dict[str, str]) -> None:
+        """An answer's head arrived: how is its body framed?"""
+        exchange = self._exchanges[0]
+        if 100 <= status < 200:
+            return  # informational: the real answer follows
+        if "close" in headers.get("connection", "").lower():
+            self.usable = False
+        length = headers.get("content-length")
+        if exchange.method == "HEAD" or status in _NO_BODY_STATUSES:
+            self._state, self._remaining = _SIZED, 0
+        elif "chunked" in headers.get("transfer-encoding", "").lower():
+            self._state = _CHUNK_SIZE
+        elif length is not None:
+            if not length.isascii() or not length.isdigit():
+                raise HttpError(f"bad Content-Length: {length!r}")
+            self._state, self._remaining = _SIZED, int(length)
+        else:
+            self._state, self.usable = _UNTIL_CLOSE, False
+        if exchange.stream:
+            exchange.body = StreamBody(on_close=self.close)
+            if not exchange.future.done():
+                exchange.future.set_result(HttpAnswer(status, headers, stream=exchange.body))
+        else:
+            exchange.head = (status, headers)
+        if self._state == _SIZED and not self._remaining:
+            self._complete()
+
+    def _chunk_size(self, line: bytes) -> None:
+        size_text = line.split(b";", 1)[0].strip()
+        if not size_text or not _HEX_DIGITS.issuperset(size_text):
+            raise HttpError(f"bad chunk size line: {size_text[:40]!r}")
+        self._remaining = int(size_text, 16)
+        self._state = _CHUNK_DATA if self._remaining else _TRAILER
+
+    def _deliver(self, data: bytes) -> None:
+        exchange = self._exchanges[0]
+        if exchange.body is not None:
+            exchange.body.feed(data)
+        else:
+            exchange.parts.append(data)
+
+    def _complete(self) -> None:
+        exchange = self._exchanges.popleft()
+        self._state = _HEAD
+        self._served += 1
+        if exchange.body is not None:
+            exchange.body.finish()
+        elif not exchange.future.done():
+            status, headers = exchange.head
+            content = b"".join(exchange.parts)
+            exchange.future.set_result(HttpAnswer(status, headers, content))
+        if not self.usable:
+            self.close()
+
+    def _fail_all(self, error: HttpError) -> None:
+        exchanges, self._exchanges = self._exchanges, deque()
+        for exchange in exchanges:
+            _fail(exchange, error)
+
+
+def _fail(exchange: _Exchange, error: HttpError) -> None:
+    if exchange.body is not None:
+        exchange.body.finish(error)
+    elif not exchange.future.done():
+        exchange.future.set_exception(error)
+
+
+class HttpTransport(Transport):
+    """The network: HTTP/1.1 to any ``http(s)://host:port`` (see the module doc).
+
+    ``tls`` makes the TLS context for https origins when one is first needed (default:
+    :func:`ssl.create_default_context`). ``connect_timeout`` bounds each connect, TLS included.
+    Subclass it and override :meth:`handle` (calling ``super()``) to watch requests leave.
+    """
+
+    def __init__(
+        self,
+        *,
+        tls: Callable[[], ssl.SSLContext] | None = None,
+        connect_timeout: float = 10.0,
+    ) -> None:
+        self._tls_factory = tls
+        self._tls: ssl.SSLContext | None = None
+        self._connect_timeout = number("connect_timeout", connect_timeout, above=True)
+        self._kept: dict[str, asyncio.Future[_Connection]] = {}  # origin -> its connection
+        self._streams: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        self._targets: dict[str, tuple[str, str, int, str]] = {}  # url -> split_url(url)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    async def handle(self, request: HttpRequest) -> HttpAnswer:
+        parts = self._targets.get(request.url)
+        if parts is None:
+            parts = split_url(request.url)
+            if len(self._targets) >= _TARGET_CACHE:
+                self._targets.clear()
+            self._targets[request.url] = parts
+        scheme, address, port, target = parts
+        data = encode_request(request.method, target, address, request.headers, request.body)
+        if request.stream:
+            connection = await self._connect(scheme, address, port)
+            self._streams.add(connection)
+            try:
+                return await connection.send(data, request.method, stream=True)
+            except BaseException:  # given up (a timeout) or failed: the connection goes too
+                connection.close()
+                raise
+        try:
+            connection = await self._kept_connection(scheme, address, port)
+            return await connection.send(data, request.method, stream=False)
+        except _Dropped:  # the kept connection was gone: once more, on a new one
+            connection = await self._kept_connection(scheme, address, port)
+            return await connection.send(data, request.method, stream=False)
+
+    async def aclose(self) -> None:
+        kept, self._kept = self._kept, {}
+        for connecting in kept.values():
+            if not connecting.done():
+                connecting.cancel()
+            elif not connecting.cancelled() and connecting.exception() is None:
+                connecting.result().close()
+        for connection in list(self._streams):
+            connection.close()
+
+    async def _kept_connection(self, scheme: str, address: str, port: int) -> _Connection:
+        origin = f"{scheme}://{address}"
+        connecting = self._kept.get(origin)
+        if connecting is not None and connecting.done():
+            if not connecting.cancelled() and connecting.exception() is None:
+                connection = connecting.result()
+                if connection.usable:
+                    return connection
+            connecting = None
+        if connecting is None:
+            connecting = asyncio.ensure_future(self._connect(scheme, address, port))
+            self._kept[origin] = connecting
+        return await asyncio.shield(connecting)  # a cancelled caller leaves it to the others
+
+    async def _connect(self, scheme: str, address: str, port: int) -> _Connection:
+        loop = asyncio.get_running_loop()
+        host = connect_host(address)
+        context = self._tls_context() if scheme == "https" else None
+        try:
+            _, connection = await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: _Connection(loop),
+                    host,
+                    port,
+                    ssl=context,
+                    server_hostname=host if context is not None else None,
+                ),
+                self._connect_timeout,
+            )
+        except (TimeoutError, asyncio.TimeoutError):  # one class from Python 3.11
+            raise HttpTimeout(f"timed out connecting to {scheme}://{address}") from None
+        except OSError as exc:  # refused, unreachable, TLS failures
+            detail = f"{type(exc).__name__}: {exc}"
+            raise HttpError(f"connecting to {scheme}://{address}: {detail}") from exc
+        return connection
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            if self._tls_factory is not None:
+                self._tls = self._tls_factory()
+            else:
+                import ssl
+
+                self._tls = ssl.create_default_context()
+        return self._tls
