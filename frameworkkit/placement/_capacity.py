@@ -6,6 +6,10 @@ A column is a resource the batch asks for (``cpus``, ``mem``, ``disk`` or ``disk
 for ports). Tasks of one role and revocable setting share a profile (one array of columns x
 agents); tasks that also need the same amounts share a shape. A shape's arrays are computed for
 every agent once, then only for the agents whose resources changed since (the change log).
+
+A claim on the ledger changes an agent's columns to what its remaining entries give; a deferred
+placement (see :class:`~frameworkkit.placement._plan.Plan`) subtracts its units from the
+columns and counts them as pending, for the ledger's entries do not show them yet.
 """
 
 from __future__ import annotations
@@ -56,8 +60,7 @@ class Shape:
 
     profile: Profile
     needs: tuple[tuple[int, int], ...]  # (column, units) for each column needed
-    fit_columns: Indices  # the scalar columns needed: what strategies score
-    fit_demand: FloatArray  # their amounts, in units
+    units: IntArray  # the units needed in every column
     size: float  # the largest share of ``scale`` it needs
     fits: BoolArray | None = None
     scores: FloatArray | None = None
@@ -77,6 +80,9 @@ def task_demand(task: TaskRequest) -> dict[str, int]:
 
 
 class Capacity:
+    """The columns of every profile, the shape of every task (``shapes[i]`` for ``tasks[i]``)
+    and, per shape, where it fits and how the strategy scores each agent."""
+
     def __init__(
         self,
         pool: OfferPool,
@@ -90,11 +96,13 @@ class Capacity:
         self.count = len(pool)
         self.ledger = ledger
         self.strategy = strategy
+        demands = [task_demand(task) for task in tasks]
         names: dict[str, None] = {}
-        for task in tasks:
-            names.update(dict.fromkeys(task_demand(task)))
+        for demand in demands:
+            names.update(dict.fromkeys(demand))
         self.columns = list(names)
         self.column_index = {name: i for i, name in enumerate(self.columns)}
+        self.ports_column = self.column_index.get(PORTS)
         self.units = np.array(
             [1.0 if name == PORTS else float(UNITS_PER_SCALAR) for name in self.columns]
         )
@@ -104,8 +112,13 @@ class Capacity:
         self.placed_on = np.zeros(self.count, np.int64)
         self.running_on = running_on
         self.profiles: dict[tuple[str, bool], Profile] = {}
-        self.shapes: dict[tuple[object, ...], Shape] = {}
+        self._by_key: dict[tuple[object, ...], Shape] = {}
+        self._largest: dict[tuple[str, bool], list[float]] = {}  # per profile, scale x units
+        self.shapes = [
+            self._shape(task, demand) for task, demand in zip(tasks, demands, strict=True)
+        ]
         self.changes: list[int] = []  # an agent each time its resources changed
+        self.pending = np.zeros((len(self.columns), self.count), np.int64)  # deferred units
 
     def profile(self, role: str, allow_revocable: bool) -> Profile:
         key = (role, allow_revocable)
@@ -128,28 +141,25 @@ class Capacity:
                 bool(gpu_agents.any()),
             )
             self.profiles[key] = profile
+            self._largest[key] = (profile.scale * self.units).tolist()
         return profile
 
-    def shape(self, task: TaskRequest) -> Shape:
-        needs = tuple(
-            (self.column_index[name], amount)
-            for name, amount in task_demand(task).items()
-            if amount
-        )
+    def _shape(self, task: TaskRequest, demand: dict[str, int]) -> Shape:
+        index = self.column_index
+        needs = tuple((index[name], amount) for name, amount in demand.items() if amount)
         key = (task.role, task.allow_revocable, needs)
-        shape = self.shapes.get(key)
+        shape = self._by_key.get(key)
         if shape is None:
             profile = self.profile(task.role, task.allow_revocable)
-            scalars = [(c, amount) for c, amount in needs if self.columns[c] != PORTS]
-            shares = (amount / self.units[c] / profile.scale[c] for c, amount in scalars)
-            shape = Shape(
-                profile,
-                needs,
-                np.array([c for c, _ in scalars], np.intp),
-                np.array([amount for _, amount in scalars], np.float64),
-                max(shares, default=0.0),
-            )
-            self.shapes[key] = shape
+            largest = self._largest[(task.role, task.allow_revocable)]
+            units = [0] * len(self.columns)
+            size = 0.0
+            for column, amount in needs:
+                units[column] = amount
+                if column != self.ports_column:
+                    size = max(size, amount / largest[column])
+            shape = Shape(profile, needs, np.array(units, np.int64), size)
+            self._by_key[key] = shape
         return shape
 
     def sync(self, shape: Shape) -> tuple[BoolArray, FloatArray, FloatArray]:
@@ -179,11 +189,11 @@ class Capacity:
 
     def _scores(self, shape: Shape, agents: Indices) -> FloatArray:
         profile = shape.profile
-        columns = shape.fit_columns
+        columns = np.array([c for c, _ in shape.needs if c != self.ports_column], np.intp)
         units = self.units[columns]
         view = FitView(
             tuple(self.columns[c] for c in columns),
-            shape.fit_demand / units,
+            shape.units[columns] / units,
             profile.scale[columns],
             agents,
             self.count,
@@ -203,10 +213,19 @@ class Capacity:
         return scores
 
     def refresh(self, agent: int, placed: int) -> None:
-        """The agent's resources changed (``placed`` tasks more, or fewer): update its columns."""
+        """The agent's entries changed (``placed`` tasks more, or fewer): update its columns."""
         self.changes.append(agent)
         self.placed_on[agent] += placed
         entries = self.ledger.entries(agent)
+        pending = self.pending[:, agent]
         for profile in self.profiles.values():
             totals = usable_totals(entries, profile.role, profile.allow_revocable)
-            profile.free[:, agent] = [totals.get(name, 0) for name in self.columns]
+            profile.free[:, agent] = [totals.get(name, 0) for name in self.columns] - pending
+
+    def defer(self, agent: int, shape: Shape, placed: int) -> None:
+        """``placed`` tasks of ``shape`` more (or fewer) on the agent, claimed later."""
+        self.changes.append(agent)
+        self.placed_on[agent] += placed
+        units = placed * shape.units
+        self.pending[:, agent] += units
+        shape.profile.free[:, agent] -= units

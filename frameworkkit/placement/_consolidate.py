@@ -19,19 +19,19 @@ BoolArray = npt.NDArray[np.bool_]
 _EPSILON = 1e-9
 PATIENCE = 40
 """Rounds the search goes on without freeing an agent before it gives up."""
-LIGHT_SHARE = 8
+LIGHT_SHARE = 4
 """Swaps move tasks off the lightest 1/LIGHT_SHARE of the agents (at least two)."""
 
 
-def can_free(capacity: IntArray, free: IntArray, load_columns: BoolArray) -> bool:
-    """Whether the load on these agents (agents x resources: what each had, what it has left)
-    might fit on fewer of them: fewer of the largest would hold it in every resource."""
+def fewest(capacity: IntArray, free: IntArray, load_columns: BoolArray) -> int:
+    """The fewest of these agents that could hold their load (agents x resources: what each
+    had, what it has left): per load resource, the fewest of the largest that cover it."""
     used = (capacity - free).sum(axis=0)
     needed = 0
     for column in np.flatnonzero(load_columns):
         largest_first = np.cumsum(np.sort(capacity[:, column])[::-1])
         needed = max(needed, int(np.searchsorted(largest_first, used[column])) + 1)
-    return needed < len(capacity)
+    return needed
 
 
 def consolidate(
@@ -41,34 +41,39 @@ def consolidate(
     allowed: BoolArray,
     weight: FloatArray,
     max_rounds: int,
+    floor: int,
 ) -> IntArray:
     """New agent (column of ``free``) per task.
 
     ``demand`` is tasks x resources, ``free`` agents x resources (what each agent has now, with
     the tasks where they are), ``where`` each task's agent, ``allowed`` tasks x agents,
     ``weight`` per resource (1/scale for resources that count as load, 0 for the others).
-    Stops after ``max_rounds`` rounds, when nothing helps, or after :data:`PATIENCE` rounds
-    without freeing an agent.
+    Stops after ``max_rounds`` rounds, when nothing helps, after :data:`PATIENCE` rounds
+    without freeing an agent, or once the tasks use only ``floor`` agents (a lower bound).
     """
     free = free.copy()
     where = where.copy()
     tasks = np.arange(len(where))
     size = demand @ weight
     load = -(free @ weight)  # a constant apart from the true load; only differences matter
-    columns = [c for c in range(demand.shape[1]) if demand[:, c].any()]
+    most = demand.max(axis=0, initial=0)
     # A swap of two tasks that need the same amount of a resource always fits in it.
-    varying = [c for c in columns if demand[:, c].min() != demand[:, c].max()]
+    varying = demand.min(axis=0, initial=0) != most
     used = len(np.unique(where))
     since_freed = 0
     for _ in range(max_rounds):
+        # Resources every agent has enough of for any task need no checking this round.
+        short = free.min(axis=0, initial=np.iinfo(np.int64).max) < most
+        columns = np.flatnonzero(short).tolist()
+        swapped = np.flatnonzero(short & varying).tolist()
         if not _move(demand, free, where, allowed, size, load, columns, tasks) and not _swap(
-            demand, free, where, allowed, size, load, varying
+            demand, free, where, allowed, size, load, swapped
         ):
             break
         now = len(np.unique(where))
         since_freed = 0 if now < used else since_freed + 1
         used = now
-        if since_freed >= PATIENCE:
+        if since_freed >= PATIENCE or used <= floor:
             break
     return where
 

@@ -139,6 +139,7 @@ class OfferPool:
         self._offer_agents: dict[str, str] = {}
         self._totals: dict[tuple[str, bool], dict[str, _Column]] = {}
         self._fields: dict[str, tuple[_Column, dict[str, int]]] = {}
+        self._field_values: dict[str, tuple[str, ...]] = {}
         self._volumes: dict[str, tuple[int, ...]] | None = None
         self._agents: tuple[AgentOffers, ...] | None = None
         for index, agent_offers in enumerate(agents):
@@ -350,6 +351,17 @@ class OfferPool:
         """A constraint field's value per agent, as a code into the distinct values (-1: none).
 
         Values once seen keep their code while the pool lives."""
+        codes, values = self._field(name)
+        listed = self._field_values.get(name, ())
+        if len(listed) != len(values):  # values are only ever added
+            listed = self._field_values[name] = tuple(values)
+        return codes.data[: len(self._slots)], listed
+
+    def field_code(self, name: str, value: str) -> int | None:
+        """The code of ``value`` in :meth:`field_codes` (None if no agent has had it)."""
+        return self._field(name)[1].get(value)
+
+    def _field(self, name: str) -> tuple[_Column, dict[str, int]]:
         cached = self._fields.get(name)
         if cached is None:
             values: dict[str, int] = {}
@@ -357,8 +369,7 @@ class OfferPool:
             for position, slot in enumerate(self._slots):
                 codes.data[position] = _code(slot.field_value(name), values)
             cached = self._fields[name] = (codes, values)
-        codes, values = cached
-        return codes.data[: len(self._slots)], tuple(values)
+        return cached
 
     def volume_agents(self, volume_id: str) -> tuple[int, ...]:
         """Positions of the agents offering persistent volume ``volume_id``."""
