@@ -226,6 +226,6 @@ class Capacity:
         """``placed`` tasks of ``shape`` more (or fewer) on the agent, claimed later."""
         self.changes.append(agent)
         self.placed_on[agent] += placed
-        units = placed * shape.units
+        units = shape.units if placed == 1 else placed * shape.units
         self.pending[:, agent] += units
         shape.profile.free[:, agent] -= units

@@ -27,6 +27,7 @@ from frameworkkit.placement._groups import Groups
 from frameworkkit.placement._plan import Plan
 from frameworkkit.placement.resources import PORTS
 
+BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 Indices = npt.NDArray[np.intp]
 
@@ -133,16 +134,25 @@ class Filler:
         candidates = candidates[verdicts[self.rule_of[candidates]]]
         whole = np.concatenate([p.capacity[:, agent] for p in self.profiles]).astype(np.float64)
         weight = np.divide(self.weight_square, whole**2, out=np.zeros_like(whole), where=whole > 0)
-        demand = self.demand.take(candidates, axis=1)
+        # Tasks that must spread go first: left to the end, they would strand on agents of
+        # their own (they may not join the last agent if their group is there already).
         urgent = self.urgent[candidates]
+        taken = self._take(agent, candidates[urgent], weight, verdicts)
+        return taken + self._take(agent, candidates[~urgent], weight, verdicts)
+
+    def _take(
+        self, agent: int, candidates: Indices, weight: FloatArray, verdicts: BoolArray
+    ) -> list[int]:
+        """Place on ``agent`` the best match of ``candidates`` while any fits and is allowed."""
+        free = self._free(agent)
+        demand = self.demand.take(candidates, axis=1)
+        keep = _fitting(demand, free)
+        candidates, demand = candidates[keep], demand.compress(keep, axis=1)
         taken: list[int] = []
         # The agent only loses room as it fills, and a rule that refuses it goes on refusing
         # while it fills: a task dropped from the candidates never comes back.
         while candidates.size:
-            match = (free * weight * self.remaining**2) @ demand
-            if urgent.any():
-                match = np.where(urgent, match + match.max() + 1.0, match)
-            best = int(match.argmax())
+            best = int(((free * weight * self.remaining**2) @ demand).argmax())
             row = int(candidates[best])
             plan = self.plans[row]
             if self.assign(plan, agent):
@@ -159,10 +169,11 @@ class Filler:
                 keep = np.ones(len(candidates), np.bool_)
             keep[best] = False
             candidates, demand = candidates[keep], demand.compress(keep, axis=1)
-            urgent = urgent[keep]
         return taken
 
     def _free(self, agent: int) -> FloatArray:
+        if len(self.profiles) == 1:
+            return self.profiles[0].free[:, agent].astype(np.float64)
         return np.concatenate([p.free[:, agent] for p in self.profiles]).astype(np.float64)
 
     def _allows(self, rule: int, agent: int) -> bool:
@@ -170,7 +181,7 @@ class Filler:
         return all(self.groups.allows(c, plan.task.group, agent) for c in plan.hard)
 
 
-def _fitting(demand: FloatArray, free: FloatArray) -> npt.NDArray[np.bool_]:
+def _fitting(demand: FloatArray, free: FloatArray) -> BoolArray:
     """Per column of ``demand`` (resources x tasks), whether the task fits in ``free``."""
-    fits: npt.NDArray[np.bool_] = np.logical_and.reduce(demand <= free[:, None], axis=0)
+    fits: BoolArray = np.logical_and.reduce(demand <= free[:, None], axis=0)
     return fits

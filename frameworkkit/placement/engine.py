@@ -259,18 +259,18 @@ class _Batch:
         demand = np.array([plan.shape.units for plan in movers])
         where = np.array([position[plan.placed()] for plan in movers])
         allowed = np.ones((len(movers), len(agents)), np.bool_)
-        for row, plan in enumerate(movers):
-            if self.reserve_gpu_agents and plan.task.gpus == 0:
-                allowed[row] &= ~profile.gpu_agents[agents]
-            allowed[row, where[row]] = True
+        if self.reserve_gpu_agents:
+            allowed[[plan.task.gpus == 0 for plan in movers]] = ~profile.gpu_agents[agents]
+        allowed[np.arange(len(movers)), where] = True
         load_columns = np.array([name != PORTS for name in columns])
         weight = np.where(load_columns, 1.0 / (profile.scale * self.capacity.units), 0.0)
         free = profile.free[:, agents].T.copy()
         floor = fewest(profile.capacity[:, agents].T, free, weight > 0)
         if floor >= len(agents):
             return []  # the batch's load needs every agent it uses
+        pinned = len(agents) - len(np.unique(where))  # agents none of the movers is on
         rounds = 100 + len(movers) // 4
-        result = consolidate(demand, free, where, allowed, weight, rounds, floor)
+        result = consolidate(demand, free, where, allowed, weight, rounds, floor - pinned)
         if len(np.unique(result)) >= len(np.unique(where)):
             return []  # no agent freed: keep the greedy placement
         moved = [(plan, int(agents[result[row]])) for row, plan in enumerate(movers)]

@@ -6,9 +6,7 @@ must carry all of them, so placement treats each agent's offers as one.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,6 +21,7 @@ from frameworkkit.placement.resources import (
     usable_totals,
 )
 from frameworkkit.protocol import messages
+from frameworkkit.protocol.codec import CollectorPaused
 
 if TYPE_CHECKING:
     from frameworkkit.placement.result import PlacementResult
@@ -165,7 +164,7 @@ class OfferPool:
         paused meanwhile: everything added lives on, and collecting a heap full of decoded
         offers while adding thousands would cost more than the adding.
         """
-        with _collector_paused():
+        with CollectorPaused():
             self._add(offers)
 
     def _add(self, offers: Iterable[messages.Offer]) -> None:
@@ -175,8 +174,7 @@ class OfferPool:
             offer_id = offer.id.value
             if offer_id in known:
                 raise ValueError(f"offers: offer {offer_id!r} is already in the pool")
-            agent_id = offer.agent_id.value
-            known[offer_id] = agent_id
+            agent_id = known[offer_id] = offer.agent_id.value
             group = by_agent.get(agent_id)
             if group is None:
                 by_agent[agent_id] = [offer]
@@ -249,7 +247,7 @@ class OfferPool:
             self._positions[slot.agent_id] = position
         for key, columns in self._totals.items():
             rows = [slot.totals(*key) for slot in fresh]
-            for name in {name for row in rows for name in row}:
+            for name in set().union(*rows):
                 column = columns.get(name)
                 if column is None:
                     column = columns[name] = _Column(stop)
@@ -387,17 +385,6 @@ class OfferPool:
                         volumes.setdefault(persistence.id, []).append(position)
             self._volumes = {key: tuple(dict.fromkeys(value)) for key, value in volumes.items()}
         return self._volumes.get(volume_id, ())
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _code(value: str | None, values: dict[str, int]) -> int:

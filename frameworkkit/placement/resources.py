@@ -457,7 +457,7 @@ def offered_totals(
     parsing entries; None when one is not, for the caller to parse them."""
     del allow_revocable  # plain resources are never revocable
     totals: dict[str, int] = {}
-    ports: list[tuple[int, int]] = []
+    ports: list[messages.Range] = []
     for resource in resources:
         if (
             resource.reservations
@@ -466,7 +466,7 @@ def offered_totals(
             or resource.revocable is not None
             or resource.shared is not None
             or resource.provider_id is not None
-            or (resource.role is not None and resource.role != "*")
+            or resource.role not in (None, "*")
         ):
             return None
         allocation = resource.allocation_info
@@ -476,19 +476,24 @@ def offered_totals(
             scalar = resource.scalar
             if scalar is None:
                 return None
-            if usable:
+            units = round(scalar.value * UNITS_PER_SCALAR)
+            if usable and units:
                 name = resource.name
-                totals[name] = totals.get(name, 0) + round(scalar.value * UNITS_PER_SCALAR)
+                totals[name] = totals.get(name, 0) + units
         elif kind == "RANGES":
             if resource.ranges is None:
                 return None
             if usable and resource.name == PORTS:
-                ports += [(r.begin, r.end) for r in resource.ranges.range]
+                ports += resource.ranges.range
         elif kind != "SET":
             return None
     if ports:
-        begin, end = ports[0]
-        count = end - begin + 1 if len(ports) == 1 else _ranges.size(_ranges.normalize(ports))
+        first = ports[0]
+        count = (
+            first.end - first.begin + 1
+            if len(ports) == 1
+            else _ranges.size(_ranges.normalize((r.begin, r.end) for r in ports))
+        )
         if count > 0:
             totals[PORTS] = count
-    return {name: units for name, units in totals.items() if units}
+    return totals
