@@ -28,7 +28,6 @@ from frameworkkit.placement.resources import (
     PATH_DISK,
     PORTS,
     UNITS_PER_SCALAR,
-    to_units,
     usable_totals,
 )
 from frameworkkit.placement.strategies import Fitness, FitView
@@ -71,9 +70,8 @@ class Shape:
 def task_demand(task: TaskRequest) -> dict[str, int]:
     """The task's needs by column name, in units."""
     demand: dict[str, int] = {}
-    for name, value in task.scalar_demand().items():
-        column = DISK_COLUMNS[task.disk_source] if name == "disk" else name
-        demand[column] = to_units(value)
+    for name, units in task.scalar_units().items():
+        demand[DISK_COLUMNS[task.disk_source] if name == "disk" else name] = units
     if task.ports:
         demand[PORTS] = len(task.ports)
     return demand

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from frameworkkit.placement import _ranges
 from frameworkkit.placement._ranges import RangeSet
 from frameworkkit.placement.offers import OfferPool
 from frameworkkit.placement.request import TaskRequest
-from frameworkkit.placement.resources import PORTS, ResourceEntry, to_units
+from frameworkkit.placement.resources import PORTS, ResourceEntry
 from frameworkkit.placement.result import AssignedPort
 
 Slots = list[ResourceEntry | None]
 Pieces = list[tuple[int, ResourceEntry]]
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(NamedTuple):
     """What one task took on one agent: (slot, piece) pairs and the ports it got."""
 
     agent: int
@@ -115,12 +115,11 @@ class Ledger:
         usable = self._usable_by(agent, task)
         slots: Slots = list(self.entries(agent))
         pieces: Pieces = []
-        for name, value in task.scalar_demand().items():
+        for name, units in task.scalar_units().items():
             if name != "disk":
-                indices = usable.scalars.get(name, ())
-                if not _take_units(slots, indices, to_units(value), pieces):
+                if not _take_units(slots, usable.scalars.get(name, ()), units, pieces):
                     return None
-            elif not _take_disk(slots, usable, task, pieces):
+            elif not _take_disk(slots, usable, task, units, pieces):
                 return None
         for volume_id in task.volumes:
             index = usable.volumes.get(volume_id)
@@ -162,8 +161,7 @@ def _take_units(slots: Slots, indices: Sequence[int], need: int, pieces: Pieces)
     return need == 0
 
 
-def _take_disk(slots: Slots, usable: _Usable, task: TaskRequest, pieces: Pieces) -> bool:
-    need = to_units(task.disk)
+def _take_disk(slots: Slots, usable: _Usable, task: TaskRequest, need: int, pieces: Pieces) -> bool:
     if task.disk_source == "ROOT":
         return _take_units(slots, usable.root_disks, need, pieces)
     if task.disk_source == "PATH":
