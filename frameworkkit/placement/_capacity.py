@@ -112,8 +112,12 @@ class Capacity:
         self.profiles: dict[tuple[str, bool], Profile] = {}
         self._by_key: dict[tuple[object, ...], Shape] = {}
         self._largest: dict[tuple[str, bool], list[float]] = {}  # per profile, scale x units
+        nothing = (0,) * len(self.columns)
+        rows = [tuple(map(demand.get, self.columns, nothing)) for demand in demands]
+        self._units = np.array(rows, np.int64).reshape(len(rows), len(self.columns))
         self.shapes = [
-            self._shape(task, demand) for task, demand in zip(tasks, demands, strict=True)
+            self._shape(task, row, index)
+            for index, (task, row) in enumerate(zip(tasks, rows, strict=True))
         ]
         self.changes: list[int] = []  # an agent each time its resources changed
         self.pending = np.zeros((len(self.columns), self.count), np.int64)  # deferred units
@@ -142,21 +146,19 @@ class Capacity:
             self._largest[key] = (profile.scale * self.units).tolist()
         return profile
 
-    def _shape(self, task: TaskRequest, demand: dict[str, int]) -> Shape:
-        index = self.column_index
-        needs = tuple((index[name], amount) for name, amount in demand.items() if amount)
-        key = (task.role, task.allow_revocable, needs)
+    def _shape(self, task: TaskRequest, row: tuple[int, ...], index: int) -> Shape:
+        """The shape of ``task``, whose units per column are ``row`` (``tasks[index]``)."""
+        key = (task.role, task.allow_revocable, row)
         shape = self._by_key.get(key)
         if shape is None:
             profile = self.profile(task.role, task.allow_revocable)
             largest = self._largest[(task.role, task.allow_revocable)]
-            units = [0] * len(self.columns)
-            size = 0.0
-            for column, amount in needs:
-                units[column] = amount
-                if column != self.ports_column:
-                    size = max(size, amount / largest[column])
-            shape = Shape(profile, needs, np.array(units, np.int64), size)
+            needs = tuple((column, amount) for column, amount in enumerate(row) if amount)
+            size = max(
+                (amount / largest[c] for c, amount in needs if c != self.ports_column),
+                default=0.0,
+            )
+            shape = Shape(profile, needs, self._units[index], size)
             self._by_key[key] = shape
         return shape
 

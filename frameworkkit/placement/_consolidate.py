@@ -34,6 +34,11 @@ def fewest(capacity: IntArray, free: IntArray, load_columns: BoolArray) -> int:
     return needed
 
 
+def holding(where: IntArray, agents: int) -> IntArray:
+    """The agents (of ``agents``) that hold a task, given each task's agent."""
+    return np.flatnonzero(np.bincount(where, minlength=agents))
+
+
 def consolidate(
     demand: IntArray,
     free: IntArray,
@@ -59,7 +64,7 @@ def consolidate(
     most = demand.max(axis=0, initial=0)
     # A swap of two tasks that need the same amount of a resource always fits in it.
     varying = demand.min(axis=0, initial=0) != most
-    used = len(np.unique(where))
+    used = len(holding(where, len(free)))
     since_freed = 0
     for _ in range(max_rounds):
         # Resources every agent has enough of for any task need no checking this round.
@@ -70,7 +75,7 @@ def consolidate(
             demand, free, where, allowed, size, load, swapped
         ):
             break
-        now = len(np.unique(where))
+        now = len(holding(where, len(free)))
         since_freed = 0 if now < used else since_freed + 1
         used = now
         if since_freed >= PATIENCE or used <= floor:
@@ -128,7 +133,7 @@ def _swap(
     task_load = load[where]
     # Gains come from moving bigger tasks off light agents: only tasks on the lightest
     # agents are tried as the bigger one of a pair.
-    busy = np.unique(where)
+    busy = holding(where, len(free))
     light = busy[np.argsort(load[busy], kind="stable")[: max(2, len(busy) // LIGHT_SHARE)]]
     rows = np.flatnonzero(np.isin(where, light))
     difference = size[rows, None] - size[None, :]

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from frameworkkit import validation
 from frameworkkit.placement._capacity import Capacity, Shape
-from frameworkkit.placement._consolidate import consolidate, fewest
+from frameworkkit.placement._consolidate import consolidate, fewest, holding
 from frameworkkit.placement._fill import Filler
 from frameworkkit.placement._groups import Groups
 from frameworkkit.placement._ledger import Ledger
@@ -37,6 +37,7 @@ from frameworkkit.placement.result import (
 )
 from frameworkkit.placement.strategies import BinPack, Fitness
 from frameworkkit.protocol import messages
+from frameworkkit.protocol.codec import CollectorPaused
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -58,7 +59,8 @@ def place(
     (default :class:`BinPack`); ``seed`` fixes the order ties are broken in, so the same inputs
     and seed always give the same placement. ``preference_weight`` (0..1) is how much soft
     constraints and locality weigh against the strategy's score. With ``reserve_gpu_agents``,
-    tasks without GPUs go to agents without GPUs while any can take them.
+    tasks without GPUs go to agents without GPUs while any can take them. The garbage
+    collector is paused while placing (collections would only scan the pool's offers).
     """
     for index, task in enumerate(tasks):
         if not isinstance(task, TaskRequest):
@@ -78,8 +80,11 @@ def place(
     if not 0.0 <= preference_weight <= 1.0:
         raise ValueError(f"preference_weight: must be within 0..1, got {preference_weight!r}")
     pool = offers if isinstance(offers, OfferPool) else OfferPool.from_offers(offers)
-    batch = _Batch(pool, tasks, running_tasks, chosen, seed, preference_weight, reserve_gpu_agents)
-    return batch.run()
+    with CollectorPaused():  # what placing builds lives on or is freed by reference counts
+        batch = _Batch(
+            pool, tasks, running_tasks, chosen, seed, preference_weight, reserve_gpu_agents
+        )
+        return batch.run()
 
 
 class _Batch:
@@ -268,10 +273,11 @@ class _Batch:
         floor = fewest(profile.capacity[:, agents].T, free, weight > 0)
         if floor >= len(agents):
             return []  # the batch's load needs every agent it uses
-        pinned = len(agents) - len(np.unique(where))  # agents none of the movers is on
+        busy = len(holding(where, len(agents)))
+        pinned = len(agents) - busy  # agents none of the movers is on
         rounds = 100 + len(movers) // 4
         result = consolidate(demand, free, where, allowed, weight, rounds, floor - pinned)
-        if len(np.unique(result)) >= len(np.unique(where)):
+        if len(holding(result, len(agents))) >= busy:
             return []  # no agent freed: keep the greedy placement
         moved = [(plan, int(agents[result[row]])) for row, plan in enumerate(movers)]
         moved = [(plan, target) for plan, target in moved if plan.placed() != target]
