@@ -195,55 +195,64 @@ def plain_agents(pool: OfferPool) -> list[PlainAgent]:
     ]
 
 
+@dataclass
+class FreeAgent:
+    """An agent's free resources while the plain loop places a batch."""
+
+    cpus: float
+    mem: float
+    disk: float
+    ports: list[list[int]]  # free [begin, end] spans
+    port_count: int
+
+
 def plain_best_fit(
     tasks: Sequence[TaskRequest], agents: Sequence[PlainAgent]
 ) -> list[tuple[int, list[int]] | None]:
-    """The plain Python loop, doing the engine's job as fast as plain Python goes: per task,
-    one scan of every agent for the best fit (the least cpus + memory left after it, as shares
-    of the largest agent) that has the cpus, memory, disk and free ports it needs and holds no
-    task of its group if the task has a hostname UNIQUE constraint; the task takes the lowest
-    free ports. The scan compares an agent's room first, so an agent that cannot beat the best
-    so far costs one comparison. Returns each task's agent and ports (None: unplaced)."""
+    """The plain Python loop, written the straightforward way: per task, scan every agent;
+    of those with the cpus, memory, disk and free ports it needs, and (for a task with a
+    hostname UNIQUE constraint) no task of its group yet, keep the best fit, the one with the
+    least cpus + memory left after it (as shares of the largest agent); the task takes the
+    lowest free ports. Returns each task's agent and ports (None: unplaced)."""
     top_cpus = max(a.cpus for a in agents)
     top_mem = max(a.mem for a in agents)
-    cpus = [a.cpus for a in agents]
-    mem = [a.mem for a in agents]
-    disk = [a.disk for a in agents]
-    port_count = [a.port_count for a in agents]
-    free_ports = [[list(span) for span in a.ports] for a in agents]
-    room = [a.cpus / top_cpus + a.mem / top_mem for a in agents]
-    unique: dict[str, set[int]] = {}
-    nowhere: set[int] = set()
+    free = [
+        FreeAgent(a.cpus, a.mem, a.disk, [list(span) for span in a.ports], a.port_count)
+        for a in agents
+    ]
+    holders: dict[str, set[int]] = {}
     placed: list[tuple[int, list[int]] | None] = []
     for task in tasks:
-        need_cpus, need_mem, need_disk, need_ports = task.cpus, task.mem, task.disk, len(task.ports)
-        barred = unique.setdefault(task.group, set()) if task.constraints else nowhere
-        best, best_room = -1, math.inf
-        for index, left in enumerate(room):
+        cpus, mem, disk, ports = task.cpus, task.mem, task.disk, len(task.ports)
+        barred = holders.setdefault(task.group, set()) if task.constraints else set()
+        best, best_left = -1, math.inf
+        for index, agent in enumerate(free):
             if (
-                left < best_room
-                and cpus[index] >= need_cpus
-                and mem[index] >= need_mem
-                and disk[index] >= need_disk
-                and port_count[index] >= need_ports
+                agent.cpus >= cpus
+                and agent.mem >= mem
+                and agent.disk >= disk
+                and agent.port_count >= ports
                 and index not in barred
             ):
-                best, best_room = index, left
+                left = (agent.cpus - cpus) / top_cpus + (agent.mem - mem) / top_mem
+                if left < best_left:
+                    best, best_left = index, left
         if best < 0:
             placed.append(None)
             continue
-        cpus[best] -= need_cpus
-        mem[best] -= need_mem
-        disk[best] -= need_disk
-        room[best] -= need_cpus / top_cpus + need_mem / top_mem
-        port_count[best] -= need_ports
-        spans, given = free_ports[best], []
-        for _ in range(need_ports):
-            given.append(spans[0][0])
-            if spans[0][0] == spans[0][1]:
-                del spans[0]
+        chosen = free[best]
+        chosen.cpus -= cpus
+        chosen.mem -= mem
+        chosen.disk -= disk
+        chosen.port_count -= ports
+        given = []
+        for _ in range(ports):
+            span = chosen.ports[0]
+            given.append(span[0])
+            if span[0] == span[1]:
+                del chosen.ports[0]
             else:
-                spans[0][0] += 1
+                span[0] += 1
         if task.constraints:
             barred.add(best)
         placed.append((best, given))
