@@ -97,7 +97,7 @@ def _move(
     for c in columns:
         fits &= free[None, :, c] >= demand[:, None, c]
     gain = size[:, None] * (load[None, :] - load[where][:, None] + size[:, None])
-    gain[~fits] = 0.0
+    gain *= fits
     gain[tasks, where] = 0.0
     target = gain.argmax(axis=1)
     best = gain[tasks, target]
@@ -136,30 +136,40 @@ def _swap(
     busy = holding(where, len(free))
     light = busy[np.argsort(load[busy], kind="stable")[: max(2, len(busy) // LIGHT_SHARE)]]
     rows = np.flatnonzero(np.isin(where, light))
-    difference = size[rows, None] - size[None, :]
-    ok = (difference > _EPSILON) & (where[rows, None] != where[None, :])
+    ok = (size[rows, None] > size[None, :]) & (where[rows, None] != where[None, :])
     if not allowed.all():
         into = allowed[:, where]  # into[i, j]: task i may go where task j is
         ok &= into[rows] & into.T[rows]
     for c in columns:
         ok &= slack[None, :, c] >= demand[rows, None, c]
         ok &= slack[rows, None, c] >= demand[None, :, c]
-    gain = difference * (task_load[None, :] - task_load[rows, None] + difference)
-    gain[~ok] = 0.0
-    candidates = np.flatnonzero(gain > _EPSILON)
-    if not candidates.size:
+    # Gains only for the pairs that fit: a small part of all pairs once agents are full.
+    pairs = np.flatnonzero(ok)
+    bigger, smaller = rows[pairs // len(where)], pairs % len(where)
+    difference = size[bigger] - size[smaller]
+    gain = difference * (task_load[smaller] - task_load[bigger] + difference)
+    good = (difference > _EPSILON) & (gain > _EPSILON)
+    if not good.any():
         return False
-    best = -gain.ravel()[candidates]
-    if len(candidates) > 4 * len(free):  # only the best few can be applied in one round
+    bigger, smaller, difference, best = (
+        bigger[good],
+        smaller[good],
+        difference[good],
+        -gain[good],
+    )
+    if len(best) > 4 * len(free):  # only the best few can be applied in one round
         keep = np.argpartition(best, 4 * len(free))[: 4 * len(free)]
-        candidates, best = candidates[keep], best[keep]
+        bigger, smaller, difference, best = (
+            bigger[keep],
+            smaller[keep],
+            difference[keep],
+            best[keep],
+        )
     touched: set[int] = set()
-    count = len(where)
-    for flat in candidates[np.argsort(best, kind="stable")]:
+    for pair in np.argsort(best, kind="stable").tolist():
         if len(touched) >= len(free) - 1:
             break
-        row, j = divmod(int(flat), count)
-        i = int(rows[row])
+        i, j = int(bigger[pair]), int(smaller[pair])
         a, b = int(where[i]), int(where[j])
         if a in touched or b in touched:
             continue
@@ -167,7 +177,7 @@ def _swap(
         change = demand[i] - demand[j]
         free[a] += change
         free[b] -= change
-        load[a] -= difference[row, j]
-        load[b] += difference[row, j]
+        load[a] -= difference[pair]
+        load[b] += difference[pair]
         where[i], where[j] = b, a
     return True

@@ -148,6 +148,7 @@ class Filler:
         demand = self.demand.take(candidates, axis=1)
         keep = _fitting(demand, free)
         candidates, demand = candidates[keep], demand.compress(keep, axis=1)
+        most = demand.max(axis=1, initial=0)  # what no candidate needs more of, as they go
         taken: list[int] = []
         # The agent only loses room as it fills, and a rule that refuses it goes on refusing
         # while it fills: a task dropped from the candidates never comes back.
@@ -159,7 +160,7 @@ class Filler:
                 taken.append(row)
                 self.remaining -= self.real[row]
                 free = self._free(agent)
-                keep = _fitting(demand, free)
+                keep = _fitting(demand, free, np.flatnonzero(free < most))
                 rules = self.group_rules.get(plan.task.group, ())
                 for rule in rules:
                     verdicts[rule] = self._allows(rule, agent)
@@ -181,7 +182,13 @@ class Filler:
         return all(self.groups.allows(c, plan.task.group, agent) for c in plan.hard)
 
 
-def _fitting(demand: FloatArray, free: FloatArray) -> BoolArray:
-    """Per column of ``demand`` (resources x tasks), whether the task fits in ``free``."""
-    fits: BoolArray = np.logical_and.reduce(demand <= free[:, None], axis=0)
+def _fitting(demand: FloatArray, free: FloatArray, rows: Indices | None = None) -> BoolArray:
+    """Per column of ``demand`` (resources x tasks), whether the task fits in ``free``,
+    checking only the resources ``rows`` if given (those some task may lack)."""
+    if rows is None:
+        fits: BoolArray = np.logical_and.reduce(demand <= free[:, None], axis=0)
+        return fits
+    fits = np.ones(demand.shape[1], np.bool_)
+    for row in rows.tolist():
+        fits &= demand[row] <= free[row]
     return fits
