@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -58,13 +59,17 @@ class Shape:
     """Tasks of one profile needing the same amounts; arrays over agents once computed."""
 
     profile: Profile
-    needs: tuple[tuple[int, int], ...]  # (column, units) for each column needed
     units: IntArray  # the units needed in every column
     size: float  # the largest share of ``scale`` it needs
     fits: BoolArray | None = None
     scores: FloatArray | None = None
     ranked: FloatArray | None = None  # score less the tie-break where it fits, else -inf
     synced: int = 0  # how many entries of the change log the arrays reflect
+
+    @cached_property
+    def needs(self) -> tuple[tuple[int, int], ...]:
+        """(column, units) for each column needed."""
+        return tuple((column, units) for column, units in enumerate(self.units.tolist()) if units)
 
 
 def task_demand(task: TaskRequest) -> dict[str, int]:
@@ -111,13 +116,14 @@ class Capacity:
         self.running_on = running_on
         self.profiles: dict[tuple[str, bool], Profile] = {}
         self._by_key: dict[tuple[object, ...], Shape] = {}
-        self._largest: dict[tuple[str, bool], list[float]] = {}  # per profile, scale x units
         nothing = (0,) * len(self.columns)
         rows = [tuple(map(demand.get, self.columns, nothing)) for demand in demands]
         self._units = np.array(rows, np.int64).reshape(len(rows), len(self.columns))
+        keys = [(task.role, task.allow_revocable) for task in tasks]
+        sizes = self._sizes(keys).tolist()
         self.shapes = [
-            self._shape(task, row, index)
-            for index, (task, row) in enumerate(zip(tasks, rows, strict=True))
+            self._shape(key, row, index, size)
+            for index, (key, row, size) in enumerate(zip(keys, rows, sizes, strict=True))
         ]
         self.changes: list[int] = []  # an agent each time its resources changed
         self.pending = np.zeros((len(self.columns), self.count), np.int64)  # deferred units
@@ -143,23 +149,26 @@ class Capacity:
                 bool(gpu_agents.any()),
             )
             self.profiles[key] = profile
-            self._largest[key] = (profile.scale * self.units).tolist()
         return profile
 
-    def _shape(self, task: TaskRequest, row: tuple[int, ...], index: int) -> Shape:
-        """The shape of ``task``, whose units per column are ``row`` (``tasks[index]``)."""
-        key = (task.role, task.allow_revocable, row)
-        shape = self._by_key.get(key)
+    def _sizes(self, keys: Sequence[tuple[str, bool]]) -> FloatArray:
+        """Per task (of the profile ``keys[i]``), the largest share of its profile's ``scale``
+        it needs, ports left out."""
+        if not keys:
+            return np.zeros(0)
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+        largest = np.array([self.profile(*key).scale * self.units for key in index])
+        shares = self._units / largest[[index[key] for key in keys]]
+        if self.ports_column is not None:
+            shares[:, self.ports_column] = 0.0
+        sizes: FloatArray = shares.max(axis=1, initial=0.0)
+        return sizes
+
+    def _shape(self, key: tuple[str, bool], row: tuple[int, ...], index: int, size: float) -> Shape:
+        """The shape of ``tasks[index]``, of profile ``key``, needing ``row`` units per column."""
+        shape = self._by_key.get((key, row))
         if shape is None:
-            profile = self.profile(task.role, task.allow_revocable)
-            largest = self._largest[(task.role, task.allow_revocable)]
-            needs = tuple((column, amount) for column, amount in enumerate(row) if amount)
-            size = max(
-                (amount / largest[c] for c, amount in needs if c != self.ports_column),
-                default=0.0,
-            )
-            shape = Shape(profile, needs, self._units[index], size)
-            self._by_key[key] = shape
+            shape = self._by_key[(key, row)] = Shape(self.profiles[key], self._units[index], size)
         return shape
 
     def sync(self, shape: Shape) -> tuple[BoolArray, FloatArray, FloatArray]:

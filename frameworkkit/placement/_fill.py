@@ -150,26 +150,34 @@ class Filler:
         candidates, demand = candidates[keep], demand.compress(keep, axis=1)
         most = demand.max(axis=1, initial=0)  # what no candidate needs more of, as they go
         taken: list[int] = []
+        checked = True  # every candidate is known to fit and be allowed
         # The agent only loses room as it fills, and a rule that refuses it goes on refusing
-        # while it fills: a task dropped from the candidates never comes back.
+        # while it fills: a task dropped from the candidates never comes back. The candidates
+        # are checked again only when the best match of them all fails the check (the best
+        # of all that fits and is allowed is the best of those that do).
         while candidates.size:
             best = int(((free * weight * self.remaining**2) @ demand).argmax())
             row = int(candidates[best])
+            if not checked and not (
+                verdicts[self.rule_of[row]] and (demand[:, best] <= free).all()
+            ):
+                keep = _fitting(demand, free, np.flatnonzero(free < most))
+                keep &= verdicts[self.rule_of[candidates]]
+                candidates, demand = candidates[keep], demand.compress(keep, axis=1)
+                checked = True
+                continue
             plan = self.plans[row]
             if self.assign(plan, agent):
                 taken.append(row)
                 self.remaining -= self.real[row]
                 free = self._free(agent)
-                keep = _fitting(demand, free, np.flatnonzero(free < most))
-                rules = self.group_rules.get(plan.task.group, ())
-                for rule in rules:
+                for rule in self.group_rules.get(plan.task.group, ()):
                     verdicts[rule] = self._allows(rule, agent)
-                if rules:
-                    keep &= verdicts[self.rule_of[candidates]]
-            else:
-                keep = np.ones(len(candidates), np.bool_)
-            keep[best] = False
-            candidates, demand = candidates[keep], demand.compress(keep, axis=1)
+                checked = False
+            # Drop the candidate in place (both arrays are this call's own), keeping the order.
+            candidates[best:-1] = candidates[best + 1 :]
+            demand[:, best:-1] = demand[:, best + 1 :]
+            candidates, demand = candidates[:-1], demand[:, :-1]
         return taken
 
     def _free(self, agent: int) -> FloatArray:

@@ -16,7 +16,7 @@ from frameworkkit.placement.result import Rejection
 FloatArray = npt.NDArray[np.float64]
 
 
-@dataclass
+@dataclass(slots=True)
 class Plan:
     """A task with its shape, its constraints split hard and soft, its locality scores, whether
     consolidation may move it and whether its exact resources are claimed at the end; once
