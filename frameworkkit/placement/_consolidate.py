@@ -96,25 +96,36 @@ def _move(
     fits = allowed.copy()
     for c in columns:
         fits &= free[None, :, c] >= demand[:, None, c]
-    gain = size[:, None] * (load[None, :] - load[where][:, None] + size[:, None])
-    gain *= fits
-    gain[tasks, where] = 0.0
-    target = gain.argmax(axis=1)
-    best = gain[tasks, target]
+    fits[tasks, where] = False
+    # A move gains more the more loaded the agent moved to: a task's best target is the most
+    # loaded agent it fits on.
+    target = np.where(fits, load[None, :], -np.inf).argmax(axis=1)
+    best = size * (load[target] - load[where] + size)
+    best[~fits[tasks, target]] = 0.0
     movers = np.flatnonzero(best > _EPSILON)
+    if not movers.size:
+        return False
+    # Applied one by one on plain lists: a move changes two agents, checked task by task.
+    rooms, needs, loads, sizes = free.tolist(), demand.tolist(), load.tolist(), size.tolist()
+    agents = where.tolist()
     moved = False
-    for task in movers[np.argsort(-best[movers], kind="stable")]:
-        source, destination = where[task], target[task]
-        if load[destination] + size[task] <= load[source] + _EPSILON:
+    for task in movers[np.argsort(-best[movers], kind="stable")].tolist():
+        source, destination = agents[task], int(target[task])
+        if loads[destination] + sizes[task] <= loads[source] + _EPSILON:
             continue
-        if not (free[destination] >= demand[task]).all():
+        need, room = needs[task], rooms[destination]
+        if any(have < amount for have, amount in zip(room, need, strict=True)):
             continue
-        free[source] += demand[task]
-        free[destination] -= demand[task]
-        load[source] -= size[task]
-        load[destination] += size[task]
-        where[task] = destination
+        rooms[source] = [have + amount for have, amount in zip(rooms[source], need, strict=True)]
+        rooms[destination] = [have - amount for have, amount in zip(room, need, strict=True)]
+        loads[source] -= sizes[task]
+        loads[destination] += sizes[task]
+        agents[task] = destination
         moved = True
+    if moved:
+        free[:] = rooms
+        load[:] = loads
+        where[:] = agents
     return moved
 
 
