@@ -154,9 +154,9 @@ def _take_units(slots: Slots, indices: Sequence[int], need: int, pieces: Pieces)
         if entry is None:
             continue
         amount = min(need, entry.units)
-        pieces.append((index, entry.with_quantity(units=amount)))
+        pieces.append((index, ResourceEntry(entry.traits, amount)))
         rest = entry.units - amount
-        slots[index] = entry.with_quantity(units=rest) if rest else None
+        slots[index] = ResourceEntry(entry.traits, rest) if rest else None
         need -= amount
     return need == 0
 

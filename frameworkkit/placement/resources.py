@@ -179,12 +179,10 @@ class ResourceEntry(msgspec.Struct, frozen=True, gc=False):
 
     def to_message(self) -> messages.Resource:
         """The ``Resource`` message for this entry's quantity, everything else as offered."""
-        message = self.traits.message
-        if self.kind == "SCALAR":
-            return msgspec.structs.replace(
-                message, scalar=messages.Scalar(value=from_units(self.units))
-            )
-        if self.kind == "RANGES":
+        message, kind = self.traits.message, self.traits.kind
+        if kind == "SCALAR":
+            return msgspec.structs.replace(message, scalar=messages.Scalar(from_units(self.units)))
+        if kind == "RANGES":
             ranges = [messages.Range(begin=begin, end=end) for begin, end in self.ranges]
             return msgspec.structs.replace(message, ranges=messages.Ranges(range=ranges))
         return msgspec.structs.replace(message, set=messages.ValueSet(item=sorted(self.items)))
