@@ -681,7 +681,7 @@ def main() -> None:
         run_b2(1000, seeds=[0, 1, 2, 3, 4], batch=200)
         run_scaling([100, 1000, 10000], [50, 800], batch_agents=10000, repeats=5)
         run_mixed(1000, 400, repeats=5)
-        run_mixed(10000, 1000, repeats=5)
+        run_mixed(10000, 1000, repeats=7)
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
