@@ -6,12 +6,17 @@ A column is a resource the batch asks for (``cpus``, ``mem``, ``disk`` or ``disk
 for ports). Tasks of one role and revocable setting share a profile (one array of columns x
 agents); tasks that also need the same amounts share a shape. A shape's arrays are computed for
 every agent once, then only for the agents whose resources changed since (the change log).
+
+A claim on the ledger changes an agent's columns to what its remaining entries give; a deferred
+placement (see :class:`~frameworkkit.placement._plan.Plan`) subtracts its units from the
+columns and counts them as pending, for the ledger's entries do not show them yet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -24,7 +29,6 @@ from frameworkkit.placement.resources import (
     PATH_DISK,
     PORTS,
     UNITS_PER_SCALAR,
-    to_units,
     usable_totals,
 )
 from frameworkkit.placement.strategies import Fitness, FitView
@@ -55,28 +59,33 @@ class Shape:
     """Tasks of one profile needing the same amounts; arrays over agents once computed."""
 
     profile: Profile
-    needs: tuple[tuple[int, int], ...]  # (column, units) for each column needed
-    fit_columns: Indices  # the scalar columns needed: what strategies score
-    fit_demand: FloatArray  # their amounts, in units
+    units: IntArray  # the units needed in every column
     size: float  # the largest share of ``scale`` it needs
     fits: BoolArray | None = None
     scores: FloatArray | None = None
     ranked: FloatArray | None = None  # score less the tie-break where it fits, else -inf
     synced: int = 0  # how many entries of the change log the arrays reflect
 
+    @cached_property
+    def needs(self) -> tuple[tuple[int, int], ...]:
+        """(column, units) for each column needed."""
+        return tuple((column, units) for column, units in enumerate(self.units.tolist()) if units)
+
 
 def task_demand(task: TaskRequest) -> dict[str, int]:
     """The task's needs by column name, in units."""
     demand: dict[str, int] = {}
-    for name, value in task.scalar_demand().items():
-        column = DISK_COLUMNS[task.disk_source] if name == "disk" else name
-        demand[column] = to_units(value)
+    for name, units in task.scalar_units().items():
+        demand[DISK_COLUMNS[task.disk_source] if name == "disk" else name] = units
     if task.ports:
         demand[PORTS] = len(task.ports)
     return demand
 
 
 class Capacity:
+    """The columns of every profile, the shape of every task (``shapes[i]`` for ``tasks[i]``)
+    and, per shape, where it fits and how the strategy scores each agent."""
+
     def __init__(
         self,
         pool: OfferPool,
@@ -90,11 +99,13 @@ class Capacity:
         self.count = len(pool)
         self.ledger = ledger
         self.strategy = strategy
+        demands = [task_demand(task) for task in tasks]
         names: dict[str, None] = {}
-        for task in tasks:
-            names.update(dict.fromkeys(task_demand(task)))
+        for demand in demands:
+            names.update(dict.fromkeys(demand))
         self.columns = list(names)
         self.column_index = {name: i for i, name in enumerate(self.columns)}
+        self.ports_column = self.column_index.get(PORTS)
         self.units = np.array(
             [1.0 if name == PORTS else float(UNITS_PER_SCALAR) for name in self.columns]
         )
@@ -104,8 +115,18 @@ class Capacity:
         self.placed_on = np.zeros(self.count, np.int64)
         self.running_on = running_on
         self.profiles: dict[tuple[str, bool], Profile] = {}
-        self.shapes: dict[tuple[object, ...], Shape] = {}
+        self._by_key: dict[tuple[object, ...], Shape] = {}
+        nothing = (0,) * len(self.columns)
+        rows = [tuple(map(demand.get, self.columns, nothing)) for demand in demands]
+        self._units = np.array(rows, np.int64).reshape(len(rows), len(self.columns))
+        keys = [(task.role, task.allow_revocable) for task in tasks]
+        sizes = self._sizes(keys).tolist()
+        self.shapes = [
+            self._shape(key, row, index, size)
+            for index, (key, row, size) in enumerate(zip(keys, rows, sizes, strict=True))
+        ]
         self.changes: list[int] = []  # an agent each time its resources changed
+        self.pending = np.zeros((len(self.columns), self.count), np.int64)  # deferred units
 
     def profile(self, role: str, allow_revocable: bool) -> Profile:
         key = (role, allow_revocable)
@@ -130,26 +151,24 @@ class Capacity:
             self.profiles[key] = profile
         return profile
 
-    def shape(self, task: TaskRequest) -> Shape:
-        needs = tuple(
-            (self.column_index[name], amount)
-            for name, amount in task_demand(task).items()
-            if amount
-        )
-        key = (task.role, task.allow_revocable, needs)
-        shape = self.shapes.get(key)
+    def _sizes(self, keys: Sequence[tuple[str, bool]]) -> FloatArray:
+        """Per task (of the profile ``keys[i]``), the largest share of its profile's ``scale``
+        it needs, ports left out."""
+        if not keys:
+            return np.zeros(0)
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+        largest = np.array([self.profile(*key).scale * self.units for key in index])
+        shares = self._units / largest[[index[key] for key in keys]]
+        if self.ports_column is not None:
+            shares[:, self.ports_column] = 0.0
+        sizes: FloatArray = shares.max(axis=1, initial=0.0)
+        return sizes
+
+    def _shape(self, key: tuple[str, bool], row: tuple[int, ...], index: int, size: float) -> Shape:
+        """The shape of ``tasks[index]``, of profile ``key``, needing ``row`` units per column."""
+        shape = self._by_key.get((key, row))
         if shape is None:
-            profile = self.profile(task.role, task.allow_revocable)
-            scalars = [(c, amount) for c, amount in needs if self.columns[c] != PORTS]
-            shares = (amount / self.units[c] / profile.scale[c] for c, amount in scalars)
-            shape = Shape(
-                profile,
-                needs,
-                np.array([c for c, _ in scalars], np.intp),
-                np.array([amount for _, amount in scalars], np.float64),
-                max(shares, default=0.0),
-            )
-            self.shapes[key] = shape
+            shape = self._by_key[(key, row)] = Shape(self.profiles[key], self._units[index], size)
         return shape
 
     def sync(self, shape: Shape) -> tuple[BoolArray, FloatArray, FloatArray]:
@@ -179,11 +198,11 @@ class Capacity:
 
     def _scores(self, shape: Shape, agents: Indices) -> FloatArray:
         profile = shape.profile
-        columns = shape.fit_columns
+        columns = np.array([c for c, _ in shape.needs if c != self.ports_column], np.intp)
         units = self.units[columns]
         view = FitView(
             tuple(self.columns[c] for c in columns),
-            shape.fit_demand / units,
+            shape.units[columns] / units,
             profile.scale[columns],
             agents,
             self.count,
@@ -203,10 +222,19 @@ class Capacity:
         return scores
 
     def refresh(self, agent: int, placed: int) -> None:
-        """The agent's resources changed (``placed`` tasks more, or fewer): update its columns."""
+        """The agent's entries changed (``placed`` tasks more, or fewer): update its columns."""
         self.changes.append(agent)
         self.placed_on[agent] += placed
         entries = self.ledger.entries(agent)
+        pending = self.pending[:, agent]
         for profile in self.profiles.values():
             totals = usable_totals(entries, profile.role, profile.allow_revocable)
-            profile.free[:, agent] = [totals.get(name, 0) for name in self.columns]
+            profile.free[:, agent] = [totals.get(name, 0) for name in self.columns] - pending
+
+    def defer(self, agent: int, shape: Shape, placed: int) -> None:
+        """``placed`` tasks of ``shape`` more (or fewer) on the agent, claimed later."""
+        self.changes.append(agent)
+        self.placed_on[agent] += placed
+        units = shape.units if placed == 1 else placed * shape.units
+        self.pending[:, agent] += units
+        shape.profile.free[:, agent] -= units

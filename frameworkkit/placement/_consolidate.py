@@ -19,19 +19,24 @@ BoolArray = npt.NDArray[np.bool_]
 _EPSILON = 1e-9
 PATIENCE = 40
 """Rounds the search goes on without freeing an agent before it gives up."""
-LIGHT_SHARE = 8
+LIGHT_SHARE = 4
 """Swaps move tasks off the lightest 1/LIGHT_SHARE of the agents (at least two)."""
 
 
-def can_free(capacity: IntArray, free: IntArray, load_columns: BoolArray) -> bool:
-    """Whether the load on these agents (agents x resources: what each had, what it has left)
-    might fit on fewer of them: fewer of the largest would hold it in every resource."""
+def fewest(capacity: IntArray, free: IntArray, load_columns: BoolArray) -> int:
+    """The fewest of these agents that could hold their load (agents x resources: what each
+    had, what it has left): per load resource, the fewest of the largest that cover it."""
     used = (capacity - free).sum(axis=0)
     needed = 0
     for column in np.flatnonzero(load_columns):
         largest_first = np.cumsum(np.sort(capacity[:, column])[::-1])
         needed = max(needed, int(np.searchsorted(largest_first, used[column])) + 1)
-    return needed < len(capacity)
+    return needed
+
+
+def holding(where: IntArray, agents: int) -> IntArray:
+    """The agents (of ``agents``) that hold a task, given each task's agent."""
+    return np.flatnonzero(np.bincount(where, minlength=agents))
 
 
 def consolidate(
@@ -41,34 +46,39 @@ def consolidate(
     allowed: BoolArray,
     weight: FloatArray,
     max_rounds: int,
+    floor: int,
 ) -> IntArray:
     """New agent (column of ``free``) per task.
 
     ``demand`` is tasks x resources, ``free`` agents x resources (what each agent has now, with
     the tasks where they are), ``where`` each task's agent, ``allowed`` tasks x agents,
     ``weight`` per resource (1/scale for resources that count as load, 0 for the others).
-    Stops after ``max_rounds`` rounds, when nothing helps, or after :data:`PATIENCE` rounds
-    without freeing an agent.
+    Stops after ``max_rounds`` rounds, when nothing helps, after :data:`PATIENCE` rounds
+    without freeing an agent, or once the tasks use only ``floor`` agents (a lower bound).
     """
     free = free.copy()
     where = where.copy()
     tasks = np.arange(len(where))
     size = demand @ weight
     load = -(free @ weight)  # a constant apart from the true load; only differences matter
-    columns = [c for c in range(demand.shape[1]) if demand[:, c].any()]
+    most = demand.max(axis=0, initial=0)
     # A swap of two tasks that need the same amount of a resource always fits in it.
-    varying = [c for c in columns if demand[:, c].min() != demand[:, c].max()]
-    used = len(np.unique(where))
+    varying = demand.min(axis=0, initial=0) != most
+    used = len(holding(where, len(free)))
     since_freed = 0
     for _ in range(max_rounds):
+        # Resources every agent has enough of for any task need no checking this round.
+        short = free.min(axis=0, initial=np.iinfo(np.int64).max) < most
+        columns = np.flatnonzero(short).tolist()
+        swapped = np.flatnonzero(short & varying).tolist()
         if not _move(demand, free, where, allowed, size, load, columns, tasks) and not _swap(
-            demand, free, where, allowed, size, load, varying
+            demand, free, where, allowed, size, load, swapped
         ):
             break
-        now = len(np.unique(where))
+        now = len(holding(where, len(free)))
         since_freed = 0 if now < used else since_freed + 1
         used = now
-        if since_freed >= PATIENCE:
+        if since_freed >= PATIENCE or used <= floor:
             break
     return where
 
@@ -86,25 +96,36 @@ def _move(
     fits = allowed.copy()
     for c in columns:
         fits &= free[None, :, c] >= demand[:, None, c]
-    gain = size[:, None] * (load[None, :] - load[where][:, None] + size[:, None])
-    gain[~fits] = 0.0
-    gain[tasks, where] = 0.0
-    target = gain.argmax(axis=1)
-    best = gain[tasks, target]
+    fits[tasks, where] = False
+    # A move gains more the more loaded the agent moved to: a task's best target is the most
+    # loaded agent it fits on.
+    target = np.where(fits, load[None, :], -np.inf).argmax(axis=1)
+    best = size * (load[target] - load[where] + size)
+    best[~fits[tasks, target]] = 0.0
     movers = np.flatnonzero(best > _EPSILON)
+    if not movers.size:
+        return False
+    # Applied one by one on plain lists: a move changes two agents, checked task by task.
+    rooms, needs, loads, sizes = free.tolist(), demand.tolist(), load.tolist(), size.tolist()
+    agents = where.tolist()
     moved = False
-    for task in movers[np.argsort(-best[movers], kind="stable")]:
-        source, destination = where[task], target[task]
-        if load[destination] + size[task] <= load[source] + _EPSILON:
+    for task in movers[np.argsort(-best[movers], kind="stable")].tolist():
+        source, destination = agents[task], int(target[task])
+        if loads[destination] + sizes[task] <= loads[source] + _EPSILON:
             continue
-        if not (free[destination] >= demand[task]).all():
+        need, room = needs[task], rooms[destination]
+        if any(have < amount for have, amount in zip(room, need, strict=True)):
             continue
-        free[source] += demand[task]
-        free[destination] -= demand[task]
-        load[source] -= size[task]
-        load[destination] += size[task]
-        where[task] = destination
+        rooms[source] = [have + amount for have, amount in zip(rooms[source], need, strict=True)]
+        rooms[destination] = [have - amount for have, amount in zip(room, need, strict=True)]
+        loads[source] -= sizes[task]
+        loads[destination] += sizes[task]
+        agents[task] = destination
         moved = True
+    if moved:
+        free[:] = rooms
+        load[:] = loads
+        where[:] = agents
     return moved
 
 
@@ -123,33 +144,43 @@ def _swap(
     task_load = load[where]
     # Gains come from moving bigger tasks off light agents: only tasks on the lightest
     # agents are tried as the bigger one of a pair.
-    busy = np.unique(where)
+    busy = holding(where, len(free))
     light = busy[np.argsort(load[busy], kind="stable")[: max(2, len(busy) // LIGHT_SHARE)]]
     rows = np.flatnonzero(np.isin(where, light))
-    difference = size[rows, None] - size[None, :]
-    ok = (difference > _EPSILON) & (where[rows, None] != where[None, :])
+    ok = (size[rows, None] > size[None, :]) & (where[rows, None] != where[None, :])
     if not allowed.all():
         into = allowed[:, where]  # into[i, j]: task i may go where task j is
         ok &= into[rows] & into.T[rows]
     for c in columns:
         ok &= slack[None, :, c] >= demand[rows, None, c]
         ok &= slack[rows, None, c] >= demand[None, :, c]
-    gain = difference * (task_load[None, :] - task_load[rows, None] + difference)
-    gain[~ok] = 0.0
-    candidates = np.flatnonzero(gain > _EPSILON)
-    if not candidates.size:
+    # Gains only for the pairs that fit: a small part of all pairs once agents are full.
+    pairs = np.flatnonzero(ok)
+    bigger, smaller = rows[pairs // len(where)], pairs % len(where)
+    difference = size[bigger] - size[smaller]
+    gain = difference * (task_load[smaller] - task_load[bigger] + difference)
+    good = (difference > _EPSILON) & (gain > _EPSILON)
+    if not good.any():
         return False
-    best = -gain.ravel()[candidates]
-    if len(candidates) > 4 * len(free):  # only the best few can be applied in one round
+    bigger, smaller, difference, best = (
+        bigger[good],
+        smaller[good],
+        difference[good],
+        -gain[good],
+    )
+    if len(best) > 4 * len(free):  # only the best few can be applied in one round
         keep = np.argpartition(best, 4 * len(free))[: 4 * len(free)]
-        candidates, best = candidates[keep], best[keep]
+        bigger, smaller, difference, best = (
+            bigger[keep],
+            smaller[keep],
+            difference[keep],
+            best[keep],
+        )
     touched: set[int] = set()
-    count = len(where)
-    for flat in candidates[np.argsort(best, kind="stable")]:
+    for pair in np.argsort(best, kind="stable").tolist():
         if len(touched) >= len(free) - 1:
             break
-        row, j = divmod(int(flat), count)
-        i = int(rows[row])
+        i, j = int(bigger[pair]), int(smaller[pair])
         a, b = int(where[i]), int(where[j])
         if a in touched or b in touched:
             continue
@@ -157,7 +188,7 @@ def _swap(
         change = demand[i] - demand[j]
         free[a] += change
         free[b] -= change
-        load[a] -= difference[row, j]
-        load[b] += difference[row, j]
+        load[a] -= difference[pair]
+        load[b] += difference[pair]
         where[i], where[j] = b, a
     return True

@@ -9,6 +9,10 @@ the agent's free resources, both as shares of that agent's capacity (so an 8-cpu
 still to place: the resource the batch needs most counts most, which pairs tasks heavy in one
 resource with tasks heavy in another. Tasks that fit nowhere here are left to the task-by-task
 pass.
+
+The work per task placed is a handful of numpy operations over the tasks that still fit the
+agent: tasks of several profiles (roles) sit side by side in one demand matrix, each in its
+profile's block of columns, so one comparison and one dot product serve them all.
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ import numpy.typing as npt
 
 from frameworkkit.placement._capacity import Capacity, Profile
 from frameworkkit.placement._groups import Groups
-from frameworkkit.placement._ledger import Claim, Ledger
 from frameworkkit.placement._plan import Plan
 from frameworkkit.placement.resources import PORTS
 
+BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 Indices = npt.NDArray[np.intp]
 
@@ -38,14 +42,12 @@ class Filler:
         self,
         capacity: Capacity,
         groups: Groups,
-        ledger: Ledger,
-        record: Callable[[Plan, Claim], None],
+        assign: Callable[[Plan, int], bool],
         reserve_gpu_agents: bool,
     ) -> None:
         self.capacity = capacity
         self.groups = groups
-        self.ledger = ledger
-        self.record = record
+        self.assign = assign
         self.reserve_gpu_agents = reserve_gpu_agents
 
     def run(self, plans: Sequence[Plan]) -> list[Plan]:
@@ -54,99 +56,147 @@ class Filler:
         if not plans or not capacity.count:
             return list(plans)
         self.plans = plans
-        profiles: list[Profile] = []
+        profiles: dict[int, Profile] = {}
         for plan in plans:
-            if not any(plan.shape.profile is known for known in profiles):
-                profiles.append(plan.shape.profile)
-        self.profiles = profiles
-        self.profile_of = np.array(
-            [next(i for i, p in enumerate(profiles) if p is plan.shape.profile) for plan in plans]
-        )
-        self.demand = np.zeros((len(plans), len(capacity.columns)))
-        for row, plan in enumerate(plans):
-            for column, amount in plan.shape.needs:
-                self.demand[row, column] = amount
+            profiles.setdefault(id(plan.shape.profile), plan.shape.profile)
+        self.profiles = list(profiles.values())
+        block = {key: index for index, key in enumerate(profiles)}
+        width = len(capacity.columns)
+        real = np.array([plan.shape.units for plan in plans], np.float64).reshape(len(plans), -1)
+        if len(self.profiles) == 1:
+            demand = real
+        else:  # each task's demand in its profile's block of columns
+            offset = np.array([block[id(plan.shape.profile)] * width for plan in plans])
+            demand = np.zeros((len(plans), len(self.profiles) * width))
+            rows = np.arange(len(plans))[:, None]
+            demand[rows, offset[:, None] + np.arange(width)] = real
+        self.demand = np.ascontiguousarray(demand.T)  # columns x plans: fast to test and take
+        tiles = len(self.profiles)
+        self.real = np.tile(real, tiles)  # the demand in every block: what is still to place
         load = np.array([name != PORTS for name in capacity.columns])
-        largest = np.max([p.scale for p in profiles], axis=0) * capacity.units
-        self.weight_scale = np.where(load, 1.0 / largest, 0.0)
-        self.remaining = self.demand.sum(axis=0).astype(np.float64)
+        largest = np.max([p.scale for p in self.profiles], axis=0) * capacity.units
+        weight_scale = np.where(load, 1.0 / largest, 0.0)
+        self.size_weight = weight_scale
+        self.weight_square = np.tile(weight_scale**2, tiles)
+        self.remaining = self.real.sum(axis=0)
         rules: dict[tuple[object, ...], int] = {}
-        self.rule_of = np.array(
-            [rules.setdefault((plan.task.group, *plan.hard), len(rules)) for plan in plans]
-        )
-        self.rule_plans = [next(p for p in plans if (p.task.group, *p.hard) == r) for r in rules]
-        self.rule_groups = np.array([plan.task.group for plan in self.rule_plans], dtype=object)
+        self.rule_plans: list[Plan] = []  # the first plan of each rule (group and constraints)
+        rule_of = []
+        for plan in plans:
+            key = (plan.task.group, *plan.hard)
+            rule = rules.get(key)
+            if rule is None:
+                rule = rules[key] = len(self.rule_plans)
+                self.rule_plans.append(plan)
+            rule_of.append(rule)
+        self.rule_of = np.array(rule_of)
+        self.group_rules: dict[str, list[int]] = {}
+        for rule, plan in enumerate(self.rule_plans):
+            if self.groups.counted(plan.task.group):
+                self.group_rules.setdefault(plan.task.group, []).append(rule)
         self.needs_gpu = np.array([plan.task.gpus > 0 for plan in plans])
-        most = np.stack([p.free.max(axis=1) for p in profiles])
-        left = np.flatnonzero((self.demand <= most[self.profile_of]).all(axis=1))
+        self.urgent = np.array([plan.task.group in self.group_rules for plan in plans])
+        most = np.concatenate([p.free.max(axis=1) for p in self.profiles])
+        left = np.flatnonzero(_fitting(self.demand, most))
+        placed = np.zeros(len(plans), np.bool_)
         misses = 0
         for agent in self._agent_order():
             if not left.size or misses >= PATIENCE:
                 break
-            before = left.size
-            left = self._fill(int(agent), left)
-            misses = misses + 1 if left.size == before else 0
-        return [plan for plan in plans if plan.claim is None]
+            taken = self._fill(int(agent), left)
+            if taken:
+                placed[taken] = True
+                left = left[~placed[left]]
+            misses = 0 if taken else misses + 1
+        return [plan for plan in plans if plan.agent is None]
 
     def _agent_order(self) -> Indices:
         """Agents in use first, then by size (shares of the largest agent), ties seeded."""
         capacity = self.capacity
         size = np.zeros(capacity.count)
         for profile in self.profiles:
-            size += self.weight_scale @ profile.free
+            size += self.size_weight @ profile.free
         occupied = capacity.running_on | (capacity.placed_on > 0)
         return np.lexsort((capacity.tie_break, -size, ~occupied))
 
-    def _fill(self, agent: int, rows: Indices) -> Indices:
-        """Fill ``agent`` from ``rows`` (plan indices); returns the rows left."""
+    def _fill(self, agent: int, rows: Indices) -> list[int]:
+        """Fill ``agent`` from ``rows`` (plan indices); returns the rows placed."""
         free = self._free(agent)
-        whole = np.stack([p.capacity[:, agent] for p in self.profiles]).astype(np.float64)
-        share = np.divide(1.0, whole, out=np.zeros_like(whole), where=whole > 0)
-        candidates = rows
+        candidates = rows[_fitting(self.demand.take(rows, axis=1), free)]
         if self.reserve_gpu_agents and any(p.gpu_agents[agent] for p in self.profiles):
             candidates = candidates[self.needs_gpu[candidates]]
-        verdicts = np.full(len(self.rule_plans), -1, np.int8)
+        if not candidates.size:
+            return []
+        verdicts = np.ones(len(self.rule_plans), np.bool_)
+        present = np.bincount(self.rule_of[candidates], minlength=len(self.rule_plans))
+        for rule in np.flatnonzero(present).tolist():
+            verdicts[rule] = self._allows(rule, agent)
+        candidates = candidates[verdicts[self.rule_of[candidates]]]
+        whole = np.concatenate([p.capacity[:, agent] for p in self.profiles]).astype(np.float64)
+        weight = np.divide(self.weight_square, whole**2, out=np.zeros_like(whole), where=whole > 0)
+        # Tasks that must spread go first: left to the end, they would strand on agents of
+        # their own (they may not join the last agent if their group is there already).
+        urgent = self.urgent[candidates]
+        taken = self._take(agent, candidates[urgent], weight, verdicts)
+        return taken + self._take(agent, candidates[~urgent], weight, verdicts)
+
+    def _take(
+        self, agent: int, candidates: Indices, weight: FloatArray, verdicts: BoolArray
+    ) -> list[int]:
+        """Place on ``agent`` the best match of ``candidates`` while any fits and is allowed."""
+        free = self._free(agent)
+        demand = self.demand.take(candidates, axis=1)
+        keep = _fitting(demand, free)
+        candidates, demand = candidates[keep], demand.compress(keep, axis=1)
+        most = demand.max(axis=1, initial=0)  # what no candidate needs more of, as they go
         taken: list[int] = []
-        single = len(self.profiles) == 1
-        # The agent only loses room as it fills: a task that does not fit now never will.
+        checked = True  # every candidate is known to fit and be allowed
+        # The agent only loses room as it fills, and a rule that refuses it goes on refusing
+        # while it fills: a task dropped from the candidates never comes back. The candidates
+        # are checked again only when the best match of them all fails the check (the best
+        # of all that fits and is allowed is the best of those that do).
         while candidates.size:
-            demand = self.demand[candidates]
-            room = free[0] if single else free[self.profile_of[candidates]]
-            fits = (demand <= room).all(axis=1)
-            candidates, demand = candidates[fits], demand[fits]
-            if not candidates.size:
-                break
-            rules = self.rule_of[candidates]
-            unknown = verdicts[rules] < 0
-            if unknown.any():
-                for rule in np.unique(rules[unknown]):
-                    verdicts[rule] = self._allows(int(rule), agent)
-            allowed = verdicts[rules] == 1
-            if not allowed.any():
-                break
-            weight = self.remaining * self.weight_scale
-            total = weight.sum()
-            worth = free * share * share * ((weight / total) ** 2 if total > 0 else weight)
-            if single:
-                match = demand[allowed] @ worth[0]
-            else:
-                match = (demand[allowed] * worth[self.profile_of[candidates[allowed]]]).sum(axis=1)
-            row = int(candidates[allowed][int(match.argmax())])
-            candidates = candidates[candidates != row]
-            plan = self.plans[row]
-            claim = self.ledger.claim(agent, plan.task)
-            if claim is None:  # a fixed port is not free here
+            best = int(((free * weight * self.remaining**2) @ demand).argmax())
+            row = int(candidates[best])
+            if not checked and not (
+                verdicts[self.rule_of[row]] and (demand[:, best] <= free).all()
+            ):
+                keep = _fitting(demand, free, np.flatnonzero(free < most))
+                keep &= verdicts[self.rule_of[candidates]]
+                candidates, demand = candidates[keep], demand.compress(keep, axis=1)
+                checked = True
                 continue
-            self.record(plan, claim)
-            taken.append(row)
-            self.remaining -= self.demand[row]
-            free = self._free(agent)
-            verdicts[self.rule_groups == plan.task.group] = -1
-        return rows[~np.isin(rows, taken)] if taken else rows
+            plan = self.plans[row]
+            if self.assign(plan, agent):
+                taken.append(row)
+                self.remaining -= self.real[row]
+                free = self._free(agent)
+                for rule in self.group_rules.get(plan.task.group, ()):
+                    verdicts[rule] = self._allows(rule, agent)
+                checked = False
+            # Drop the candidate in place (both arrays are this call's own), keeping the order.
+            candidates[best:-1] = candidates[best + 1 :]
+            demand[:, best:-1] = demand[:, best + 1 :]
+            candidates, demand = candidates[:-1], demand[:, :-1]
+        return taken
 
     def _free(self, agent: int) -> FloatArray:
-        return np.stack([p.free[:, agent] for p in self.profiles]).astype(np.float64)
+        if len(self.profiles) == 1:
+            return self.profiles[0].free[:, agent].astype(np.float64)
+        return np.concatenate([p.free[:, agent] for p in self.profiles]).astype(np.float64)
 
     def _allows(self, rule: int, agent: int) -> bool:
         plan = self.rule_plans[rule]
         return all(self.groups.allows(c, plan.task.group, agent) for c in plan.hard)
+
+
+def _fitting(demand: FloatArray, free: FloatArray, rows: Indices | None = None) -> BoolArray:
+    """Per column of ``demand`` (resources x tasks), whether the task fits in ``free``,
+    checking only the resources ``rows`` if given (those some task may lack)."""
+    if rows is None:
+        fits: BoolArray = np.logical_and.reduce(demand <= free[:, None], axis=0)
+        return fits
+    fits = np.ones(demand.shape[1], np.bool_)
+    for row in rows.tolist():
+        fits &= demand[row] <= free[row]
+    return fits

@@ -22,6 +22,37 @@ Codes = npt.NDArray[np.intp]
 
 
 @dataclass
+class _Field:
+    """One field's value code per agent of the pool (``len(values)`` where it is missing) and
+    the values by code: the pool's, then those only agents of running tasks have."""
+
+    pool: OfferPool
+    name: str
+    codes: Codes
+    values: tuple[str, ...]
+    extra: dict[str, int]
+
+    @classmethod
+    def read(cls, pool: OfferPool, name: str, running: Sequence[RunningTask]) -> _Field:
+        pool_codes, values = pool.field_codes(name)
+        extra: dict[str, int] = {}
+        for item in running:  # running tasks may sit on agents the pool has no offer from
+            value = item.agent.field_value(name)
+            if value is not None and pool.field_code(name, value) is None:
+                extra.setdefault(value, len(values) + len(extra))
+        missing = len(values) + len(extra)
+        codes = np.where(pool_codes < 0, missing, pool_codes).astype(np.intp)
+        return cls(pool, name, codes, (*values, *extra), extra)
+
+    def code(self, value: str | None) -> int:
+        """The code of a value (the last code when the agent lacks the field)."""
+        if value is None:
+            return len(self.values)
+        code = self.pool.field_code(self.name, value)
+        return code if code is not None else self.extra[value]
+
+
+@dataclass
 class _FieldCounts:
     """Where one group's tasks sit, by value code of one field (last code: field missing)."""
 
@@ -44,29 +75,18 @@ class Groups:
     ) -> None:
         names = {c.field for task in tasks for c in task.constraints}
         names |= {hint.attribute for task in tasks for hint in task.locality}
-        self._fields: dict[str, tuple[Codes, dict[str, int]]] = {}
-        for name in sorted(names):
-            pool_codes, values = pool.field_codes(name)
-            lookup = {value: code for code, value in enumerate(values)}
-            for item in running:  # running tasks may sit on agents the pool has no offer from
-                value = item.agent.field_value(name)
-                if value is not None:
-                    lookup.setdefault(value, len(lookup))
-            codes = np.where(pool_codes < 0, len(lookup), pool_codes).astype(np.intp)
-            self._fields[name] = (codes, lookup)
+        self._fields = {name: _Field.read(pool, name, running) for name in sorted(names)}
         self._groups: dict[str, dict[str, _FieldCounts]] = {}
         for task in tasks:
             fields = self._groups.setdefault(task.group, {})
             for constraint in task.constraints:
                 if constraint.counting and constraint.field not in fields:
-                    field_codes, lookup = self._fields[constraint.field]
-                    zeros = np.zeros(len(lookup) + 1, np.int64)
-                    fields[constraint.field] = _FieldCounts(field_codes, zeros)
+                    field = self._fields[constraint.field]
+                    zeros = np.zeros(len(field.values) + 1, np.int64)
+                    fields[constraint.field] = _FieldCounts(field.codes, zeros)
         for item in running:
             for name, tracker in self._groups.get(item.group, {}).items():
-                _, lookup = self._fields[name]
-                value = item.agent.field_value(name)
-                tracker.add(lookup[value] if value is not None else len(lookup))
+                tracker.add(self._fields[name].code(item.agent.field_value(name)))
         self._static: dict[Constraint, BoolArray] = {}
 
     def counted(self, group: str) -> bool:
@@ -83,23 +103,22 @@ class Groups:
         if not constraint.counting:
             return self._static_mask(constraint)
         tracker = self._groups[group][constraint.field]
-        allowed: BoolArray = value_mask(constraint, tracker.counts, tracker.first)[tracker.codes]
-        return allowed
+        return value_mask(constraint, tracker.counts, tracker.first, tracker.codes)
 
     def allows(self, constraint: Constraint, group: str, agent: int) -> bool:
         """Whether ``constraint`` lets one more task of ``group`` go to ``agent``."""
         if not constraint.counting:
             return bool(self._static_mask(constraint)[agent])
         tracker = self._groups[group][constraint.field]
-        code = int(tracker.codes[agent])
-        return bool(value_mask(constraint, tracker.counts, tracker.first)[code])
+        codes = tracker.codes[agent : agent + 1]
+        return bool(value_mask(constraint, tracker.counts, tracker.first, codes)[0])
 
     def _static_mask(self, constraint: Constraint) -> BoolArray:
         mask = self._static.get(constraint)
         if mask is None:
-            codes, lookup = self._fields[constraint.field]
-            verdicts = [constraint.accepts_value(value) for value in lookup]
-            mask = np.array([*verdicts, constraint.accepts_value(None)])[codes]
+            field = self._fields[constraint.field]
+            verdicts = [constraint.accepts_value(value) for value in field.values]
+            mask = np.array([*verdicts, constraint.accepts_value(None)])[field.codes]
             self._static[constraint] = mask
         return mask
 
@@ -109,41 +128,40 @@ class Groups:
             return None
         total = np.zeros(0)
         for hint in task.locality:
-            codes, lookup = self._fields[hint.attribute]
+            field = self._fields[hint.attribute]
             named = [
                 sum(attribute_names(value, item) for item in hint.items) / len(hint.items)
-                for value in lookup
+                for value in field.values
             ]
-            score = np.array([*named, 0.0])[codes]
+            score = np.array([*named, 0.0])[field.codes]
             total = score if not total.size else total + score
         return total / len(task.locality)
 
 
-def value_mask(constraint: Constraint, counts: IntArray, first: int | None) -> BoolArray:
-    """Per value code, whether an agent with that value may take one more task of a group
-    under ``constraint`` (a counting one).
+def value_mask(
+    constraint: Constraint, counts: IntArray, first: int | None, codes: Codes
+) -> BoolArray:
+    """Per entry of ``codes`` (value codes), whether an agent with that value may take one
+    more task of a group under ``constraint`` (a counting one).
 
     ``counts[code]`` is how many of the group's tasks sit on each value; the last code stands
     for "field missing". ``first`` is the code of the group's first task (CLUSTER).
     """
-    missing = len(counts) - 1
     allowed: BoolArray
     if constraint.operator == "UNIQUE":
-        allowed = counts == 0
+        allowed = counts[codes] == 0
     elif constraint.operator == "MAX_PER":
-        allowed = counts < int(cast(str, constraint.value))
+        allowed = counts[codes] < int(cast(str, constraint.value))
     elif constraint.operator == "CLUSTER":
-        allowed = np.ones(len(counts), np.bool_)
-        if first is not None:
-            allowed[:] = False
-            allowed[first] = True
+        allowed = np.ones(len(codes), np.bool_) if first is None else codes == first
     else:
         present = counts > 0
         groups = int(np.count_nonzero(present))
         if groups == 0:
-            allowed = np.ones(len(counts), np.bool_)
+            allowed = np.ones(len(codes), np.bool_)
         else:
             even = groups >= int(constraint.value or 0)
-            allowed = ~present | (even & (counts == counts[present].min()))
-    allowed[missing] = False
-    return allowed
+            here = counts[codes]
+            allowed = (here == 0) | (even & (here == counts[present].min()))
+    verdicts: BoolArray = allowed & (codes != len(counts) - 1)
+    return verdicts

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from frameworkkit.placement import _ranges
 from frameworkkit.placement._ranges import RangeSet
 from frameworkkit.placement.offers import OfferPool
 from frameworkkit.placement.request import TaskRequest
-from frameworkkit.placement.resources import PORTS, ResourceEntry, to_units
+from frameworkkit.placement.resources import PORTS, ResourceEntry
 from frameworkkit.placement.result import AssignedPort
 
 Slots = list[ResourceEntry | None]
 Pieces = list[tuple[int, ResourceEntry]]
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(NamedTuple):
     """What one task took on one agent: (slot, piece) pairs and the ports it got."""
 
     agent: int
@@ -32,12 +32,16 @@ class Claim:
 
 @dataclass
 class _Usable:
-    """An agent's entries one task may use, sorted by preference and sorted by kind."""
+    """The slots of an agent's entries one role may use, by kind, each list in the order
+    they are taken. An entry keeps its slot for the whole run (it only shrinks, empties or
+    comes back), so this holds for the run."""
 
     scalars: dict[str, list[int]]
-    disks: list[tuple[int, ResourceEntry]]
+    root_disks: list[int]
+    path_disks: dict[str | None, list[int]]  # by source root
+    mount_disks: list[int]
     volumes: dict[str, int]
-    ports: list[tuple[int, ResourceEntry]]
+    ports: list[int]
 
 
 def _preference(pair: tuple[int, ResourceEntry]) -> tuple[bool, bool, int, int]:
@@ -46,27 +50,30 @@ def _preference(pair: tuple[int, ResourceEntry]) -> tuple[bool, bool, int, int]:
     return (traits.revocable, not traits.reservations, -len(traits.reservations), index)
 
 
-def _usable(slots: Slots, task: TaskRequest) -> _Usable:
-    role, revocable = task.role, task.allow_revocable
+def _usable(entries: Sequence[ResourceEntry], role: str, revocable: bool) -> _Usable:
     pairs = [
         (index, entry)
-        for index, entry in enumerate(slots)
-        if entry is not None and entry.traits.usable_by(role, revocable)
+        for index, entry in enumerate(entries)
+        if entry.traits.usable_by(role, revocable)
     ]
     if any(entry.traits.reservations or entry.traits.revocable for _, entry in pairs):
         pairs.sort(key=_preference)
-    usable = _Usable({}, [], {}, [])
+    usable = _Usable({}, [], {}, [], {}, [])
     for index, entry in pairs:
         traits = entry.traits
         if traits.kind == "SCALAR":
             if traits.volume_id is not None:
                 usable.volumes.setdefault(traits.volume_id, index)
-            elif traits.name == "disk":
-                usable.disks.append((index, entry))
-            else:
+            elif traits.name != "disk":
                 usable.scalars.setdefault(traits.name, []).append(index)
+            elif traits.disk_source is None:
+                usable.root_disks.append(index)
+            elif traits.disk_source == "PATH":
+                usable.path_disks.setdefault(traits.disk_root, []).append(index)
+            elif traits.disk_source == "MOUNT":
+                usable.mount_disks.append(index)
         elif traits.kind == "RANGES" and traits.name == PORTS:
-            usable.ports.append((index, entry))
+            usable.ports.append(index)
     return usable
 
 
@@ -76,33 +83,44 @@ class Ledger:
     def __init__(self, pool: OfferPool) -> None:
         self._pool = pool
         self._slots: dict[int, Slots] = {}
+        self._usable: dict[tuple[int, str, bool], _Usable] = {}
 
     def entries(self, agent: int) -> Sequence[ResourceEntry | None]:
         slots = self._slots.get(agent)
         return slots if slots is not None else self._pool.agent(agent).resources.entries
 
+    def _usable_by(self, agent: int, task: TaskRequest) -> _Usable:
+        key = (agent, task.role, task.allow_revocable)
+        usable = self._usable.get(key)
+        if usable is None:
+            offered = self._pool.agent(agent).resources.entries  # slots keep these indices
+            usable = _usable(offered, task.role, task.allow_revocable)
+            self._usable[key] = usable
+        return usable
+
     def port_free(self, agent: int, port: int, task: TaskRequest) -> bool:
+        entries = self.entries(agent)
         return any(
             _ranges.contains(entry.ranges, port)
-            for _, entry in _usable(list(self.entries(agent)), task).ports
+            for index in self._usable_by(agent, task).ports
+            if (entry := entries[index]) is not None
         )
 
     def has_volume(self, agent: int, volume_id: str, task: TaskRequest) -> bool:
-        return volume_id in _usable(list(self.entries(agent)), task).volumes
+        index = self._usable_by(agent, task).volumes.get(volume_id)
+        return index is not None and self.entries(agent)[index] is not None
 
     def claim(self, agent: int, task: TaskRequest) -> Claim | None:
         """Take ``task``'s resources from ``agent``; None, taking nothing, if some are missing."""
+        usable = self._usable_by(agent, task)
         slots: Slots = list(self.entries(agent))
-        usable = _usable(slots, task)
         pieces: Pieces = []
-        for name, value in task.scalar_demand().items():
-            if name == "disk":
-                continue
-            indices = usable.scalars.get(name, ())
-            if not _take_units(slots, indices, to_units(value), pieces):
+        for name, units in task.scalar_units().items():
+            if name != "disk":
+                if not _take_units(slots, usable.scalars.get(name, ()), units, pieces):
+                    return None
+            elif not _take_disk(slots, usable, task, units, pieces):
                 return None
-        if task.disk > 0 and not _take_disk(slots, usable.disks, task, pieces):
-            return None
         for volume_id in task.volumes:
             index = usable.volumes.get(volume_id)
             volume = slots[index] if index is not None else None
@@ -136,37 +154,30 @@ def _take_units(slots: Slots, indices: Sequence[int], need: int, pieces: Pieces)
         if entry is None:
             continue
         amount = min(need, entry.units)
-        pieces.append((index, entry.with_quantity(units=amount)))
+        pieces.append((index, ResourceEntry(entry.traits, amount)))
         rest = entry.units - amount
-        slots[index] = entry.with_quantity(units=rest) if rest else None
+        slots[index] = ResourceEntry(entry.traits, rest) if rest else None
         need -= amount
     return need == 0
 
 
-def _take_disk(
-    slots: Slots, disks: list[tuple[int, ResourceEntry]], task: TaskRequest, pieces: Pieces
-) -> bool:
-    need = to_units(task.disk)
+def _take_disk(slots: Slots, usable: _Usable, task: TaskRequest, need: int, pieces: Pieces) -> bool:
     if task.disk_source == "ROOT":
-        root = [index for index, entry in disks if entry.traits.disk_source is None]
-        return _take_units(slots, root, need, pieces)
+        return _take_units(slots, usable.root_disks, need, pieces)
     if task.disk_source == "PATH":
-        sources: dict[str | None, list[int]] = {}
-        totals: dict[str | None, int] = {}
-        for index, entry in disks:
-            if entry.traits.disk_source == "PATH":
-                root_path = entry.traits.disk_root
-                sources.setdefault(root_path, []).append(index)
-                totals[root_path] = totals.get(root_path, 0) + entry.units
+        totals = {
+            root_path: sum(entry.units for i in indices if (entry := slots[i]) is not None)
+            for root_path, indices in usable.path_disks.items()
+        }
         fitting = [root_path for root_path, total in totals.items() if total >= need]
         if not fitting:
             return False
         tightest = min(fitting, key=lambda root_path: totals[root_path])
-        return _take_units(slots, sources[tightest], need, pieces)
+        return _take_units(slots, usable.path_disks[tightest], need, pieces)
     mounts = [
         (entry.units, index, entry)
-        for index, entry in disks
-        if entry.traits.disk_source == "MOUNT" and entry.units >= need
+        for index in usable.mount_disks
+        if (entry := slots[index]) is not None and entry.units >= need
     ]
     if not mounts:
         return False
@@ -177,18 +188,19 @@ def _take_disk(
 
 
 def _take_ports(
-    slots: Slots, holders: list[tuple[int, ResourceEntry]], task: TaskRequest, pieces: Pieces
+    slots: Slots, holders: list[int], task: TaskRequest, pieces: Pieces
 ) -> tuple[AssignedPort, ...] | None:
+    entries = [(index, entry) for index in holders if (entry := slots[index]) is not None]
     taken: dict[int, RangeSet] = {}
     for spec in task.ports:
         if spec.port:
-            owner = next((i for i, e in holders if _ranges.contains(e.ranges, spec.port)), None)
+            owner = next((i for i, e in entries if _ranges.contains(e.ranges, spec.port)), None)
             if owner is None:
                 return None
             taken[owner] = _ranges.union(taken.get(owner, ()), ((spec.port, spec.port),))
     wanted = sum(1 for spec in task.ports if not spec.port)
     chosen: list[int] = []
-    for index, entry in holders:
+    for index, entry in entries:
         if len(chosen) == wanted:
             break
         free = _ranges.difference(entry.ranges, taken[index]) if index in taken else entry.ranges

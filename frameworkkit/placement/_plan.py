@@ -16,18 +16,27 @@ from frameworkkit.placement.result import Rejection
 FloatArray = npt.NDArray[np.float64]
 
 
-@dataclass
+@dataclass(slots=True)
 class Plan:
     """A task with its shape, its constraints split hard and soft, its locality scores, whether
-    consolidation may move it, and, once decided, its claim or the reasons it has none."""
+    consolidation may move it and whether its exact resources are claimed at the end; once
+    decided, its agent (and claim) or the reasons it has none.
+
+    A deferred task is placed on the numpy totals alone and its exact resources are claimed
+    when the batch is done: only for tasks whose needs the totals count exactly (no fixed
+    ports, volumes or PATH/MOUNT disks) in batches of one profile, so the claim cannot fail.
+    """
 
     task: TaskRequest
     shape: Shape
-    hard: list[Constraint]
-    soft: list[Constraint]
+    hard: tuple[Constraint, ...]
+    soft: tuple[Constraint, ...]
     locality: FloatArray | None
     movable: bool
+    deferred: bool
+    agent: int | None = None
     claim: Claim | None = None
+    order: int = 0  # when it was placed: deferred claims are made in this order
     reasons: tuple[Rejection, ...] = ()
 
     @property
@@ -40,8 +49,8 @@ class Plan:
         """Agent-by-agent filling may place it: it has no preferences and needs no volume."""
         return not (self.soft or self.locality is not None or self.task.volumes)
 
-    def placed(self) -> Claim:
-        """The claim of a placed task."""
-        if self.claim is None:
+    def placed(self) -> int:
+        """The agent of a placed task."""
+        if self.agent is None:
             raise AssertionError(f"task {self.task.id!r} is not placed")
-        return self.claim
+        return self.agent

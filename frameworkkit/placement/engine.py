@@ -3,9 +3,12 @@
 Per task, every agent is tested at once with numpy: resource totals against the demand, hard
 constraints as masks over agents. The strategy scores the agents; soft constraints and locality
 blend in; the best agent that can take the task wins, ties going to a seeded random order of
-agents. The winner's exact resources are then claimed. Tasks that fit nowhere are retried once
-the batch (and, for packing, consolidation) is done; those still left get their reasons,
-counted against the final state of the batch.
+agents. (Packing strategies fill agents one at a time first, see
+:mod:`~frameworkkit.placement._fill`.) The winner's exact resources are claimed at once when the
+totals cannot tell whether they are there (fixed ports, volumes, PATH/MOUNT disks, several
+roles in one batch), else once the batch is done, in the order tasks were placed. Tasks that
+fit nowhere are retried once the batch (and, for packing, consolidation) is done; those still
+left get their reasons, counted against the final state of the batch.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ import numpy as np
 import numpy.typing as npt
 
 from frameworkkit import validation
-from frameworkkit.placement._capacity import Capacity
-from frameworkkit.placement._consolidate import can_free, consolidate
+from frameworkkit.placement._capacity import Capacity, Shape
+from frameworkkit.placement._consolidate import consolidate, fewest, holding
 from frameworkkit.placement._fill import Filler
 from frameworkkit.placement._groups import Groups
-from frameworkkit.placement._ledger import Claim, Ledger
+from frameworkkit.placement._ledger import Ledger
 from frameworkkit.placement._plan import Plan
 from frameworkkit.placement.offers import OfferPool
 from frameworkkit.placement.request import RunningTask, TaskRequest
@@ -34,6 +37,7 @@ from frameworkkit.placement.result import (
 )
 from frameworkkit.placement.strategies import BinPack, Fitness
 from frameworkkit.protocol import messages
+from frameworkkit.protocol.codec import CollectorPaused
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -55,7 +59,8 @@ def place(
     (default :class:`BinPack`); ``seed`` fixes the order ties are broken in, so the same inputs
     and seed always give the same placement. ``preference_weight`` (0..1) is how much soft
     constraints and locality weigh against the strategy's score. With ``reserve_gpu_agents``,
-    tasks without GPUs go to agents without GPUs while any can take them.
+    tasks without GPUs go to agents without GPUs while any can take them. The garbage
+    collector is paused while placing (collections would only scan the pool's offers).
     """
     for index, task in enumerate(tasks):
         if not isinstance(task, TaskRequest):
@@ -75,8 +80,11 @@ def place(
     if not 0.0 <= preference_weight <= 1.0:
         raise ValueError(f"preference_weight: must be within 0..1, got {preference_weight!r}")
     pool = offers if isinstance(offers, OfferPool) else OfferPool.from_offers(offers)
-    batch = _Batch(pool, tasks, running_tasks, chosen, seed, preference_weight, reserve_gpu_agents)
-    return batch.run()
+    with CollectorPaused():  # what placing builds lives on or is freed by reference counts
+        batch = _Batch(
+            pool, tasks, running_tasks, chosen, seed, preference_weight, reserve_gpu_agents
+        )
+        return batch.run()
 
 
 class _Batch:
@@ -102,24 +110,26 @@ class _Batch:
                 running_on[position] = True
         self.capacity = Capacity(pool, tasks, self.ledger, strategy, seed, running_on)
         self.groups = Groups(pool, tasks, running)
-        self.plans = [self._plan(task) for task in tasks]
+        one_profile = len(self.capacity.profiles) == 1
+        shapes = self.capacity.shapes
+        self.plans = [
+            self._plan(task, shape, one_profile) for task, shape in zip(tasks, shapes, strict=True)
+        ]
+        self.placements = 0
 
-    def _plan(self, task: TaskRequest) -> Plan:
-        movable = not (
-            self.groups.counted(task.group)
-            or task.constraints
-            or task.locality
-            or task.volumes
-            or any(spec.port for spec in task.ports)
-            or (task.disk > 0 and task.disk_source != "ROOT")
-        )
+    def _plan(self, task: TaskRequest, shape: Shape, one_profile: bool) -> Plan:
+        counted = bool(task.volumes) or (task.disk > 0 and task.disk_source != "ROOT")
+        counted |= bool(task.ports) and any(spec.port for spec in task.ports)
+        constraints = task.constraints
+        movable = not (counted or constraints or task.locality or self.groups.counted(task.group))
         return Plan(
             task=task,
-            shape=self.capacity.shape(task),
-            hard=[c for c in task.constraints if not c.soft],
-            soft=[c for c in task.constraints if c.soft],
-            locality=self.groups.locality(task),
+            shape=shape,
+            hard=tuple(c for c in constraints if not c.soft) if constraints else (),
+            soft=tuple(c for c in constraints if c.soft) if constraints else (),
+            locality=self.groups.locality(task) if task.locality else None,
             movable=movable,
+            deferred=one_profile and not counted,
         )
 
     def run(self) -> PlacementResult:
@@ -129,9 +139,7 @@ class _Batch:
         if self.strategy.fills_agents:
             picky = [plan for plan in order if not plan.fillable]
             failed = [plan for plan in picky if not self._place(plan)]
-            filler = Filler(
-                self.capacity, self.groups, self.ledger, self._record, self.reserve_gpu_agents
-            )
+            filler = Filler(self.capacity, self.groups, self._assign, self.reserve_gpu_agents)
             left = filler.run([plan for plan in order if plan.fillable])
             failed += [plan for plan in left if not self._place(plan)]
         else:
@@ -143,6 +151,7 @@ class _Batch:
             still = [plan for plan in failed if not self._place(plan)]
             progress = len(still) < len(failed)
             failed = still
+        self._settle()
         for plan in failed:
             plan.reasons = self._rejections(plan)
         return self._result()
@@ -189,20 +198,48 @@ class _Batch:
         best = int(ranked.argmax())
         if ranked[best] == -np.inf:
             return False
-        claim = self.ledger.claim(best, plan.task)
-        if claim is None:  # only fixed ports are not in the totals: try the others in order
-            count = int(np.count_nonzero(ranked > -np.inf))
-            order = np.argsort(-ranked, kind="stable")[1:count]
-            claim = next((c for a in order if (c := self.ledger.claim(int(a), plan.task))), None)
+        if self._assign(plan, best):
+            return True
+        # Only fixed ports are not in the totals: try the other agents in order.
+        count = int(np.count_nonzero(ranked > -np.inf))
+        order = np.argsort(-ranked, kind="stable")[1:count]
+        return any(self._assign(plan, int(agent)) for agent in order)
+
+    def _assign(self, plan: Plan, agent: int) -> bool:
+        """Place ``plan`` on ``agent``; False, changing nothing, if its claim fails."""
+        if plan.deferred:
+            self.capacity.defer(agent, plan.shape, placed=1)
+        else:
+            claim = self.ledger.claim(agent, plan.task)
             if claim is None:
                 return False
-        self._record(plan, claim)
+            plan.claim = claim
+            self.capacity.refresh(agent, placed=1)
+        plan.agent = agent
+        self.placements += 1
+        plan.order = self.placements
+        self.groups.record(plan.task.group, agent)
         return True
 
-    def _record(self, plan: Plan, claim: Claim) -> None:
-        plan.claim = claim
-        self.groups.record(plan.task.group, claim.agent)
-        self.capacity.refresh(claim.agent, placed=1)
+    def _unassign(self, plan: Plan) -> None:
+        """Take a placed task (without counting constraints) off its agent."""
+        agent = plan.placed()
+        if plan.claim is None:  # deferred: nothing claimed yet
+            self.capacity.defer(agent, plan.shape, placed=-1)
+        else:
+            self.ledger.release(plan.claim)
+            self.capacity.refresh(agent, placed=-1)
+        plan.agent = plan.claim = None
+
+    def _settle(self) -> None:
+        """Claim the exact resources of the deferred tasks, per agent in placement order."""
+        waiting = [plan for plan in self.plans if plan.deferred and plan.agent is not None]
+        waiting.sort(key=lambda plan: plan.order)
+        for plan in waiting:
+            plan.claim = self.ledger.claim(plan.placed(), plan.task)
+            if plan.claim is None:
+                raise AssertionError(f"task {plan.task.id!r}: the totals and entries disagree")
+        self.capacity.pending[:] = 0
 
     # -- consolidation -------------------------------------------------------------------------
 
@@ -210,7 +247,7 @@ class _Batch:
         """Move movable tasks to use fewer agents; returns tasks that could not be re-claimed."""
         by_profile: dict[int, list[Plan]] = {}
         for plan in self.plans:
-            if plan.movable and plan.claim is not None:
+            if plan.movable and plan.agent is not None:
                 by_profile.setdefault(id(plan.shape.profile), []).append(plan)
         lost: list[Plan] = []
         for movers in by_profile.values():
@@ -219,46 +256,34 @@ class _Batch:
 
     def _consolidate_profile(self, movers: list[Plan]) -> list[Plan]:
         profile = movers[0].shape.profile
-        agents = np.array(sorted({p.claim.agent for p in self.plans if p.claim is not None}))
+        agents = np.array(sorted({p.agent for p in self.plans if p.agent is not None}))
         if len(movers) < 2 or len(agents) < 2:
             return []
         position = {int(agent): i for i, agent in enumerate(agents)}
         columns = self.capacity.columns
-        demand = np.zeros((len(movers), len(columns)), np.int64)
-        for row, plan in enumerate(movers):
-            for column, amount in plan.shape.needs:
-                demand[row, column] = amount
-        where = np.array([position[plan.placed().agent] for plan in movers])
+        demand = np.array([plan.shape.units for plan in movers])
+        where = np.array([position[plan.placed()] for plan in movers])
         allowed = np.ones((len(movers), len(agents)), np.bool_)
-        for row, plan in enumerate(movers):
-            if self.reserve_gpu_agents and plan.task.gpus == 0:
-                allowed[row] &= ~profile.gpu_agents[agents]
-            allowed[row, where[row]] = True
+        if self.reserve_gpu_agents:
+            allowed[[plan.task.gpus == 0 for plan in movers]] = ~profile.gpu_agents[agents]
+        allowed[np.arange(len(movers)), where] = True
         load_columns = np.array([name != PORTS for name in columns])
         weight = np.where(load_columns, 1.0 / (profile.scale * self.capacity.units), 0.0)
         free = profile.free[:, agents].T.copy()
-        if not can_free(profile.capacity[:, agents].T, free, weight > 0):
+        floor = fewest(profile.capacity[:, agents].T, free, weight > 0)
+        if floor >= len(agents):
             return []  # the batch's load needs every agent it uses
-        result = consolidate(
-            demand, free, where, allowed, weight, max_rounds=100 + len(movers) // 4
-        )
-        if len(np.unique(result)) >= len(np.unique(where)):
+        busy = len(holding(where, len(agents)))
+        pinned = len(agents) - busy  # agents none of the movers is on
+        rounds = 100 + len(movers) // 4
+        result = consolidate(demand, free, where, allowed, weight, rounds, floor - pinned)
+        if len(holding(result, len(agents))) >= busy:
             return []  # no agent freed: keep the greedy placement
         moved = [(plan, int(agents[result[row]])) for row, plan in enumerate(movers)]
-        moved = [(plan, target) for plan, target in moved if plan.placed().agent != target]
+        moved = [(plan, target) for plan, target in moved if plan.placed() != target]
         for plan, _ in moved:
-            claim = plan.placed()
-            self.ledger.release(claim)
-            self.capacity.refresh(claim.agent, placed=-1)
-            plan.claim = None
-        lost: list[Plan] = []
-        for plan, target in moved:
-            taken = self.ledger.claim(target, plan.task)
-            if taken is None:
-                lost.append(plan)
-            else:
-                self._record(plan, taken)
-        return lost
+            self._unassign(plan)
+        return [plan for plan, target in moved if not self._assign(plan, target)]
 
     # -- results -------------------------------------------------------------------------------
 

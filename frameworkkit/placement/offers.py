@@ -6,9 +6,7 @@ must carry all of them, so placement treats each agent's offers as one.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,6 +21,7 @@ from frameworkkit.placement.resources import (
     usable_totals,
 )
 from frameworkkit.protocol import messages
+from frameworkkit.protocol.codec import CollectorPaused
 
 if TYPE_CHECKING:
     from frameworkkit.placement.result import PlacementResult
@@ -139,6 +138,7 @@ class OfferPool:
         self._offer_agents: dict[str, str] = {}
         self._totals: dict[tuple[str, bool], dict[str, _Column]] = {}
         self._fields: dict[str, tuple[_Column, dict[str, int]]] = {}
+        self._field_values: dict[str, tuple[str, ...]] = {}
         self._volumes: dict[str, tuple[int, ...]] | None = None
         self._agents: tuple[AgentOffers, ...] | None = None
         for index, agent_offers in enumerate(agents):
@@ -164,7 +164,7 @@ class OfferPool:
         paused meanwhile: everything added lives on, and collecting a heap full of decoded
         offers while adding thousands would cost more than the adding.
         """
-        with _collector_paused():
+        with CollectorPaused():
             self._add(offers)
 
     def _add(self, offers: Iterable[messages.Offer]) -> None:
@@ -174,8 +174,7 @@ class OfferPool:
             offer_id = offer.id.value
             if offer_id in known:
                 raise ValueError(f"offers: offer {offer_id!r} is already in the pool")
-            agent_id = offer.agent_id.value
-            known[offer_id] = agent_id
+            agent_id = known[offer_id] = offer.agent_id.value
             group = by_agent.get(agent_id)
             if group is None:
                 by_agent[agent_id] = [offer]
@@ -248,7 +247,7 @@ class OfferPool:
             self._positions[slot.agent_id] = position
         for key, columns in self._totals.items():
             rows = [slot.totals(*key) for slot in fresh]
-            for name in {name for row in rows for name in row}:
+            for name in set().union(*rows):
                 column = columns.get(name)
                 if column is None:
                     column = columns[name] = _Column(stop)
@@ -350,6 +349,17 @@ class OfferPool:
         """A constraint field's value per agent, as a code into the distinct values (-1: none).
 
         Values once seen keep their code while the pool lives."""
+        codes, values = self._field(name)
+        listed = self._field_values.get(name, ())
+        if len(listed) != len(values):  # values are only ever added
+            listed = self._field_values[name] = tuple(values)
+        return codes.data[: len(self._slots)], listed
+
+    def field_code(self, name: str, value: str) -> int | None:
+        """The code of ``value`` in :meth:`field_codes` (None if no agent has had it)."""
+        return self._field(name)[1].get(value)
+
+    def _field(self, name: str) -> tuple[_Column, dict[str, int]]:
         cached = self._fields.get(name)
         if cached is None:
             values: dict[str, int] = {}
@@ -357,8 +367,7 @@ class OfferPool:
             for position, slot in enumerate(self._slots):
                 codes.data[position] = _code(slot.field_value(name), values)
             cached = self._fields[name] = (codes, values)
-        codes, values = cached
-        return codes.data[: len(self._slots)], tuple(values)
+        return cached
 
     def volume_agents(self, volume_id: str) -> tuple[int, ...]:
         """Positions of the agents offering persistent volume ``volume_id``."""
@@ -376,17 +385,6 @@ class OfferPool:
                         volumes.setdefault(persistence.id, []).append(position)
             self._volumes = {key: tuple(dict.fromkeys(value)) for key, value in volumes.items()}
         return self._volumes.get(volume_id, ())
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _code(value: str | None, values: dict[str, int]) -> int:

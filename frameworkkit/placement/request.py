@@ -9,6 +9,7 @@ from typing import Literal, get_args
 from frameworkkit import validation
 from frameworkkit.placement.agents import Agent
 from frameworkkit.placement.constraints import Constraint, ConstraintLike
+from frameworkkit.placement.resources import to_units
 
 DiskSource = Literal["ROOT", "PATH", "MOUNT"]
 DEFAULT_GROUP = "default"
@@ -90,6 +91,7 @@ class TaskRequest:
     disk_source: DiskSource
     allow_revocable: bool
     _demand: Mapping[str, float] = field(init=False, repr=False, compare=False)
+    _units: Mapping[str, int] = field(init=False, repr=False, compare=False)
 
     def __init__(
         self,
@@ -151,10 +153,15 @@ class TaskRequest:
         demand = {"cpus": self.cpus, "mem": self.mem, "disk": self.disk, "gpus": float(gpus)}
         demand.update(other)
         set_field(self, "_demand", {name: value for name, value in demand.items() if value > 0})
+        set_field(self, "_units", {name: to_units(value) for name, value in self._demand.items()})
 
     def scalar_demand(self) -> Mapping[str, float]:
         """Every scalar the task needs, by resource name (disk under ``disk``)."""
         return self._demand
+
+    def scalar_units(self) -> Mapping[str, int]:
+        """:meth:`scalar_demand` in units (thousandths, as resources count them)."""
+        return self._units
 
 
 def _quantity(name: str, value: float) -> float:

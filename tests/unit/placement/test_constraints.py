@@ -115,6 +115,6 @@ def test_vectorised_verdicts_match_the_plain_ones(
     tally = Counter(codes[value] for value in placed)
     counts = np.array([tally[code] for code in range(4)], np.int64)
     first = codes[placed[0]] if placed else None
-    mask = value_mask(constraint, counts, first)
+    mask = value_mask(constraint, counts, first, np.arange(4))
     for value, code in codes.items():
         assert bool(mask[code]) == constraint.allows(on(value), [on(v) for v in placed])

@@ -355,6 +355,27 @@ def test_consolidation_frees_an_agent() -> None:
     assert len(packed.assignments) == 5
 
 
+def test_tasks_that_must_spread_are_placed_before_they_strand() -> None:
+    offers = [f.offer(f"a{n}", f.scalar("cpus", 4)) for n in range(5)]
+    unique = [["hostname", "UNIQUE"]]
+    tasks = [TaskRequest(f"plain-{n}", cpus=1) for n in range(8)]
+    tasks += [TaskRequest(f"web-{n}", cpus=0.5, group="web", constraints=unique) for n in range(3)]
+    # Filling agents with the plain tasks first would leave the three web tasks to three more
+    # agents (they may not share one); they go first, one to each agent being filled.
+    for strategy in (BinPack(), BinPack(consolidate=False)):
+        result = place(tasks, offers, strategy=strategy)
+        assert len(result.assignments) == 11
+        assert len(agents_used(result)) == 3
+
+
+def test_any_ports_are_chosen_after_fixed_ones_on_the_same_agent() -> None:
+    offers = [f.basic_offer("a1", port_span=(31000, 31001))]
+    tasks = [TaskRequest("any", ports=1), TaskRequest("fixed", ports=[31000])]
+    result = place(tasks, offers)  # "any" is placed first, its port chosen at the end
+    assert [p.port for p in result.assignments["fixed"].ports] == [31000]
+    assert [p.port for p in result.assignments["any"].ports] == [31001]
+
+
 def test_by_agent_and_unused_offers() -> None:
     offers = [f.basic_offer(f"a{n}", cpus=2) for n in range(3)]
     result = place(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from frameworkkit.protocol import messages
 from frameworkkit.protocol.codec import (
     EXCERPT_BYTES,
+    CollectorPaused,
     DecodeError,
     decode_executor_event,
     decode_scheduler_event,
@@ -285,6 +287,22 @@ def test_the_excerpt_of_a_large_bad_frame_is_short() -> None:
         decode_scheduler_event(big)
     assert len(caught.value.excerpt) == EXCERPT_BYTES
     assert len(str(caught.value)) < 1000
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_decoding_leaves_the_garbage_collector_as_it_was(enabled: bool) -> None:
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with CollectorPaused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        decode_scheduler_event(frame(ev.SCHEDULER_EVENTS["OFFERS"]))
+        assert gc.isenabled() is enabled
+        with pytest.raises(DecodeError):
+            decode_scheduler_event(b"not json")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
 
 
 def test_executor_event_errors_are_decode_errors_too() -> None:
