@@ -5,8 +5,8 @@ finished, tasks per second and submit-to-TASK_RUNNING latency percentiles, for t
 them measured in the same run:
 
 * ``packed``: one frameworkkit command executor per agent runs many tasks (PackedExecutor,
-  default bin-pack placement, so few executors start), first while the executors start (a cold
-  batch), then with them running (a warm batch);
+  spread over every agent), first while the executors start (a cold batch), then with them
+  running (a warm batch);
 * ``per-task``: the baseline, one executor process per task (what a command task costs).
 
     python bench/launch_bench.py                  # 1000 tasks / 100 agents packed, 200 per-task
@@ -61,10 +61,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def batch(fw: Timed, mode: str, tasks: int, agents: int, *, last: bool) -> Result:
-    """Submit ``tasks`` at once and run until all are done."""
+    """Submit ``tasks`` new tasks at once and run until all are done."""
     started = time.monotonic()
+    first = len(fw.tasks)  # a task's name is its key: each batch has names of its own
     handles = fw.submit_many(
-        TaskSpec(name=f"b4-{i}", command="true", cpus=0.01, mem=8) for i in range(tasks)
+        TaskSpec(name=f"b4-{first + i}", command="true", cpus=0.01, mem=8) for i in range(tasks)
     )
     fw.run(timeout=900, teardown=last)
     seconds = time.monotonic() - started
