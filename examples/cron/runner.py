@@ -76,7 +76,6 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per call to the master
     try:
         jobs = parse_jobs(json.loads(args.jobs.read_text()))
     except (OSError, ValueError) as error:  # unreadable, not JSON, or a bad job

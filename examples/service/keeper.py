@@ -222,7 +222,6 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per call to the master
     try:
         keeper = ServiceKeeper(args.master, state_dir=args.state_dir, source=args.app)
     except (KeyError, ValueError) as error:  # a state written by something else
