@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from frameworkkit import validation
+from frameworkkit._collector import CollectorPaused
 from frameworkkit.placement._capacity import Capacity, Shape
 from frameworkkit.placement._consolidate import consolidate, fewest, holding
 from frameworkkit.placement._fill import Filler
@@ -37,7 +38,6 @@ from frameworkkit.placement.result import (
 )
 from frameworkkit.placement.strategies import BinPack, Fitness
 from frameworkkit.protocol import messages
-from frameworkkit.protocol.codec import CollectorPaused
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from frameworkkit._collector import CollectorPaused
 from frameworkkit.placement.agents import HOSTNAME_FIELDS, Agent
 from frameworkkit.placement.resources import (
     ResourceEntry,
@@ -21,7 +22,6 @@ from frameworkkit.placement.resources import (
     usable_totals,
 )
 from frameworkkit.protocol import messages
-from frameworkkit.protocol.codec import CollectorPaused
 
 if TYPE_CHECKING:
     from frameworkkit.placement.result import PlacementResult

@@ -15,6 +15,7 @@ from frameworkkit.protocol.recordio import RecordIODecoder
 
 from .backoff import Backoff
 from .errors import (
+    EXCERPT_BYTES,
     ConnectionFailed,
     RedirectLoop,
     RequestRejected,
@@ -37,7 +38,6 @@ JSON_HEADERS: Mapping[str, str] = {
     "Content-Type": "application/json",
     "Accept": "application/json",
 }
-_EXCERPT_BYTES = 300
 
 T = TypeVar("T")
 
@@ -234,10 +234,10 @@ async def _read_excerpt(answer: HttpAnswer) -> str:
         try:
             async for chunk in answer.stream.chunks():
                 collected += chunk
-                if len(collected) >= _EXCERPT_BYTES:
+                if len(collected) >= EXCERPT_BYTES:
                     break
         except HttpError:
             pass
         finally:
             answer.close()
-    return collected[:_EXCERPT_BYTES].decode("utf-8", errors="replace")
+    return collected[:EXCERPT_BYTES].decode("utf-8", errors="replace")

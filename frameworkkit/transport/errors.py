@@ -5,6 +5,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
+EXCERPT_BYTES = 300
+"""How much of an unwanted answer's body an error message quotes."""
+
 __all__ = [
     "ConnectionFailed",
     "EndReason",

@@ -15,6 +15,7 @@ from frameworkkit.protocol.recordio import DEFAULT_MAX_FRAME_BYTES, RecordIODeco
 from frameworkkit.validation import binary, number, whole_number
 
 from .errors import (
+    EXCERPT_BYTES,
     ConnectionFailed,
     EndReason,
     RequestRejected,
@@ -37,7 +38,6 @@ JSON_HEADERS: Mapping[str, str] = {
     "Content-Type": "application/json",
     "Accept": "application/json",
 }
-EXCERPT_BYTES = 300
 CONNECT_TIMEOUT = 10.0
 REQUEST_TIMEOUT = 30.0
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from frameworkkit._collector import CollectorPaused
 from frameworkkit.protocol import messages
 from frameworkkit.protocol.codec import (
     EXCERPT_BYTES,
-    CollectorPaused,
     DecodeError,
     decode_executor_event,
     decode_scheduler_event,
