@@ -92,6 +92,7 @@ class OfferHandler:
     async def _place_and_launch(self, offers: list[Offer]) -> None:
         ready = self.tracker.ready()
         used: set[str] = set()
+        accepts: list[dict[str, Any]] = []
         if ready:
             result = self.matcher.match(ready, offers, self.tracker.active())
             for key, message in result.broken.items():
@@ -101,8 +102,6 @@ class OfferHandler:
             for launches in by_agent.values():
                 used.update(launches[0].offer_ids)
             accepts = self._accepts(by_agent, result.executor_resources)
-        else:
-            accepts = []
         unused = [o.id.value for o in offers if o.id.value not in used]
         if unused:
             refuse = self.unfit_decline_seconds if self.tracker.pending() else self.decline_seconds
