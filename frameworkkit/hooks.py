@@ -68,6 +68,10 @@ class HookRunner:
         future.add_done_callback(functools.partial(self._forget, key))
         return future
 
+    def busy(self, key: Hashable) -> bool:
+        """Whether hooks scheduled under ``key`` have yet to return."""
+        return key in self._tails
+
     async def drain(self, timeout: float | None = None) -> bool:
         """Wait until every scheduled hook has returned; False if ``timeout`` passed first."""
         pending = list(self._tails.values())
@@ -85,7 +89,7 @@ class HookRunner:
     async def _after(
         self, previous: asyncio.Future[Any] | None, hook: Callable[..., Any], args: tuple[Any, ...]
     ) -> Any:
-        if previous is not None:
+        if previous is not None and not previous.done():
             await asyncio.wait([previous])
         return await self.call(hook, *args)
 

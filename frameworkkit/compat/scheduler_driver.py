@@ -6,6 +6,7 @@ import asyncio
 import copy
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,7 +50,8 @@ class MesosSchedulerDriver:
     after ``statusUpdate`` returned. Its methods
     may be called from callbacks and from any other thread: they check their arguments at once
     (raising ``TypeError``/``ValueError``), then queue the call, which the driver thread sends in
-    order; a call made while no master is subscribed is dropped with a warning, as in pymesos.
+    order (an acknowledgement leaves at once, unqueued); a call made while no master is
+    subscribed is dropped with a warning, as in pymesos.
 
     `master_uri` is ``host[:port]`` (a list separated by commas), an ``http(s)://`` URL, or
     ``zk://``/``zoo://`` ZooKeeper. `timeout` bounds each attempt to reach a master, in seconds.
@@ -109,6 +111,7 @@ class MesosSchedulerDriver:
         self._outbox: asyncio.Queue[JsonDict] = asyncio.Queue()
         self._link: SubscriptionLoop | None = None
         self._callbacks = HookRunner("mesos-scheduler-driver")
+        self._waiting: deque[_Callback] = deque()  # callbacks not run yet, in order
         self._in_callback = threading.local()
         self._master_info: Any = None
 
@@ -305,7 +308,7 @@ class MesosSchedulerDriver:
             return
         framework_id = self._framework_id_for("acknowledgeStatusUpdate")
         if framework_id is not None:
-            self._send(
+            self._send_acknowledgement(
                 calls.acknowledge(
                     framework_id,
                     arguments.id_value("status.agent_id", status.get("agent_id")),
@@ -536,7 +539,7 @@ class MesosSchedulerDriver:
         def acknowledge() -> None:
             framework_id = self.framework_id
             if status.uuid is not None and status.agent_id is not None and framework_id:
-                self._send(
+                self._send_acknowledgement(
                     calls.acknowledge(framework_id, status.agent_id, status.task_id, status.uuid)
                 )
 
@@ -561,27 +564,46 @@ class MesosSchedulerDriver:
     def _callback(self, name: str, *args: Any, then: Callable[[], None] | None = None) -> None:
         """Call the scheduler's callback `name` (if it has one) after the earlier ones; then,
         unless it raised, ``then()`` (an implicit acknowledgement) when acknowledging is on."""
-        self._callbacks.schedule("callbacks", self._invoke, name, args, then)
+        self._waiting.append((name, args, then))
+        if len(self._waiting) == 1:
+            self._callbacks.schedule("callbacks", self._run_waiting)
 
-    async def _invoke(
-        self, name: str, args: tuple[Any, ...], then: Callable[[], None] | None
-    ) -> None:
-        method = getattr(self.sched, name, None)
-        if not self._running() and name != "error":
-            return  # the driver ended while this callback waited its turn
-        try:
-            if method is not None:
-                await self._callbacks.call(self._run_callback, method, args)
-        except Exception:
-            log.exception(
-                "scheduler callback %s raised; aborting the driver%s",
-                name,
-                "" if self._failover else " and tearing the framework down",
-            )
-            self._finish(DriverStatus.DRIVER_ABORTED, teardown=not self._failover)
-            return
-        if then is not None and self.implicit_acknowledgements:
-            then()
+    async def _run_waiting(self) -> None:
+        """Run the waiting callbacks in order, as many as are waiting per trip to the callback
+        thread; then, on the loop, what follows each that returned, and the abort after one
+        that raised."""
+        while self._waiting:
+            batch = list(self._waiting)
+            done, follow_ups, failed = await self._callbacks.call(self._run_batch, batch)
+            for _ in range(done):
+                self._waiting.popleft()
+            for follow_up in follow_ups:
+                follow_up()
+            if failed:
+                self._finish(DriverStatus.DRIVER_ABORTED, teardown=not self._failover)
+
+    def _run_batch(self, batch: list[_Callback]) -> tuple[int, list[Callable[[], None]], bool]:
+        """In the callback thread: run ``batch`` in order until a callback raises. Returns how
+        many callbacks are done with (the one that raised included), the ``then`` of each that
+        returned (when acknowledging is on), and whether one raised."""
+        follow_ups: list[Callable[[], None]] = []
+        for done, (name, args, then) in enumerate(batch, start=1):
+            if not self._running() and name != "error":
+                continue  # the driver ended while this callback waited its turn
+            method = getattr(self.sched, name, None)
+            try:
+                if method is not None:
+                    self._run_callback(method, args)
+            except Exception:
+                log.exception(
+                    "scheduler callback %s raised; aborting the driver%s",
+                    name,
+                    "" if self._failover else " and tearing the framework down",
+                )
+                return done, follow_ups, True
+            if then is not None and self.implicit_acknowledgements:
+                follow_ups.append(then)
+        return len(batch), follow_ups, False
 
     def _run_callback(self, method: Callable[..., object], args: tuple[Any, ...]) -> None:
         """Run in a callback thread, which ``join()`` must then refuse."""
@@ -627,6 +649,20 @@ class MesosSchedulerDriver:
         if thread is None or not thread.run_on_loop(self._outbox.put_nowait, call):
             log.warning("%s dropped: the driver is not running", call["type"])
 
+    def _send_acknowledgement(self, call: JsonDict) -> None:
+        """An ACKNOWLEDGE leaves at once, not queued behind other calls and not retried: Mesos
+        sends an update again until its acknowledgement arrives."""
+        thread = self._thread
+        if thread is None or not thread.run_on_loop(self._acknowledge_now, call):
+            log.warning("ACKNOWLEDGE dropped: the driver is not running")
+
+    def _acknowledge_now(self, call: JsonDict) -> None:
+        link = self._link
+        if link is None or not link.subscribed:
+            log.warning("ACKNOWLEDGE dropped: no longer subscribed")
+            return
+        link.call_soon(call, lambda error: log.warning("ACKNOWLEDGE failed: %s", error))
+
     def _view(self, event: SchedulerEvent) -> Any:
         """The whole event as pymesos hands it out: an addict view or plain dicts."""
         return event.raw_view() if self._use_addict else msgspec.json.decode(event.raw)
@@ -634,6 +670,10 @@ class MesosSchedulerDriver:
     def _message(self) -> Any:
         """An empty message of the kind callbacks receive."""
         return addict.Dict() if self._use_addict else {}
+
+
+_Callback = tuple[str, tuple[Any, ...], Callable[[], None] | None]
+"""A callback's name, its arguments, and what follows once it returned."""
 
 
 def _mappings(field: str, values: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

@@ -290,16 +290,16 @@ class Run:
         """Gauges; and REVIVE when ready work waits while offers are suppressed."""
         tracker, metrics = self.framework.tasks, self.framework.metrics
         metrics.pending = len(tracker.pending())
-        metrics.active = len(tracker.active())
+        metrics.active = tracker.active_count()
         if self.link.subscribed and self.offers.suppressed and tracker.ready():
             self._spawn(self.offers.revive_if_needed())
 
     async def _finish(self, loop_task: asyncio.Future[None], *, teardown: bool) -> None:
         framework = self.framework
         self.link.close()
-        if not await framework._hooks.drain(HOOK_DRAIN_SECONDS):
+        if not await self.updates.drain(HOOK_DRAIN_SECONDS):
             log.warning(
-                "%s: hooks still running after %g s; ending without them",
+                "%s: hooks or acknowledgements still under way after %g s; ending without them",
                 framework.name,
                 HOOK_DRAIN_SECONDS,
             )

@@ -112,6 +112,13 @@ class GroupCommit:
         self._marked[key] = record
         return written
 
+    async def flush(self) -> None:
+        """Wait for the batch being gathered, if any, to be written (its error is the
+        marked tasks' business, not raised here)."""
+        written = self._written
+        if written is not None:
+            await asyncio.wait([written])
+
     def _write(self) -> None:
         marked, written = self._marked, self._written
         self._marked, self._written = {}, None

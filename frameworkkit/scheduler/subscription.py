@@ -100,6 +100,13 @@ class SubscriptionLoop:
         """Send a call on the current subscription (raises TransportError when there is none)."""
         await self.connection.call(encode_call(call))
 
+    def call_soon(
+        self, call: dict[str, Any], on_failure: Callable[[TransportError], None]
+    ) -> asyncio.Future[Any] | None:
+        """Send a call whose loss Mesos repairs (ACKNOWLEDGE) once, without waiting; see
+        :meth:`MesosConnection.call_soon`."""
+        return self.connection.call_soon(encode_call(call), on_failure)
+
     def close(self) -> None:
         """Expect the stream to end: :meth:`run` returns instead of subscribing again."""
         self._closing = True

@@ -196,6 +196,7 @@ class TaskTracker:
     def __init__(self) -> None:
         self._tasks: dict[str, Task] = {}
         self._by_task_id: dict[str, Task] = {}
+        self._pending: dict[str, Task] = {}  # in the order they became pending
         self._open = 0  # tasks not done yet
 
     def __len__(self) -> int:
@@ -227,6 +228,7 @@ class TaskTracker:
         task = Task(key=spec.name, spec=spec)
         task._step(TaskState.PENDING)
         self._tasks[task.key] = task
+        self._pending[task.key] = task
         self._open += 1
         return task, True
 
@@ -235,26 +237,32 @@ class TaskTracker:
         task = Task.from_record(record)
         self._tasks[task.key] = task
         self._open += not task.done
+        if task.state is TaskState.PENDING:
+            self._pending[task.key] = task
         if task.task_id:
             self._by_task_id[task.task_id] = task
         return task
 
     def ready(self, now: float | None = None) -> list[Task]:
-        """Pending tasks whose backoff (if any) has passed, oldest first: launch these."""
+        """Pending tasks whose backoff (if any) has passed, in the order they became pending:
+        launch these."""
+        if not self._pending:
+            return []
         now = time.time() if now is None else now
-        return [
-            t
-            for t in self._tasks.values()
-            if t.state is TaskState.PENDING and not t.kill_requested and t.not_before <= now
-        ]
+        return [t for t in self._pending.values() if not t.kill_requested and t.not_before <= now]
 
     def pending(self) -> list[Task]:
         """Every pending task, those still in their backoff included."""
-        return [t for t in self._tasks.values() if t.state is TaskState.PENDING]
+        return list(self._pending.values())
 
     def active(self) -> list[Task]:
         """Tasks launched and not yet in a terminal state."""
         return [t for t in self._tasks.values() if t.state.is_active]
+
+    def active_count(self) -> int:
+        """How many tasks :meth:`active` lists, counted without reading them: the tasks not
+        done and not pending are exactly the launched ones."""
+        return self._open - len(self._pending)
 
     def describe_unfinished(self, limit: int = 10) -> str:
         """A line naming the tasks not done and why they wait, for errors and logs."""
@@ -289,6 +297,7 @@ class TaskTracker:
         return the new attempt's task id."""
         if task.state is not TaskState.PENDING:
             raise RuntimeError(f"task {task.key} is {task.state.value}, not pending")
+        del self._pending[task.key]
         task.attempts += 1
         task.task_id = f"{task.key}.{task.attempts}"
         task.agent_id, task.hostname, task.executor_id = agent_id, hostname, None
@@ -358,6 +367,7 @@ class TaskTracker:
     def kill_pending(self, task: Task) -> Transition:
         """Kill a task that was never launched: it ends TASK_KILLED at once."""
         previous = task.state
+        self._pending.pop(task.key, None)
         task.kill_requested = True
         task.state = TaskState.TASK_KILLED
         task._step(TaskState.TASK_KILLED, reason="NOT_LAUNCHED")
@@ -366,6 +376,7 @@ class TaskTracker:
     def fail_pending(self, task: Task, message: str) -> Transition:
         """End a pending task that cannot be launched at all (its placement raised)."""
         previous = task.state
+        self._pending.pop(task.key, None)
         task.state, task.message, task.reason = TaskState.TASK_ERROR, message, None
         task._step(TaskState.TASK_ERROR, message=message)
         return self._final(task, previous, task.state)
@@ -374,6 +385,7 @@ class TaskTracker:
         self, task: Task, previous: TaskState, state: TaskState, delay: float, why: str = "RETRY"
     ) -> Transition:
         task.state = TaskState.PENDING
+        self._pending[task.key] = task
         task.not_before = time.time() + delay
         task._step(TaskState.PENDING, reason=why)
         return Transition(task, previous, state, again=True)

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from frameworkkit.hooks import HookRunner
@@ -52,6 +53,21 @@ class UpdateHandler:
         self.on_final = on_final
         self.submitted_at: dict[str, float] = {}
         self.journal = GroupCommit(self.store)
+        self._acknowledging: set[asyncio.Future[Any]] = set()  # answers not in yet
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until the hooks have returned and the acknowledgements they held back are
+        answered; False if ``timeout`` seconds passed first."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        if not await self.hooks.drain(timeout):
+            return False
+        await self.journal.flush()  # its acknowledgements leave as the write completes
+        if not self._acknowledging:
+            return True
+        remaining = max(0.0, deadline - loop.time())
+        _, still = await asyncio.wait(list(self._acknowledging), timeout=remaining)
+        return not still
 
     async def handle(self, status: TaskStatus) -> None:
         task_id = status.task_id.value
@@ -60,7 +76,7 @@ class UpdateHandler:
             state = TaskState(status.state)
         except ValueError:
             log.warning("%s: update for %s has unknown state %r", self.name, task_id, status.state)
-            await self._acknowledge(status)
+            self._acknowledge(status)
             return
         self.metrics.task_updates[state.value] += 1
         transition = self.tracker.update(
@@ -79,7 +95,7 @@ class UpdateHandler:
             self.deliver(transition, status)  # news in the data (progress): on_task_update only
             return
         if transition is None or transition.duplicate:
-            await self._acknowledge(status)
+            self._acknowledge(status)
             return
         durable = None
         if transition.again or transition.final or state is TaskState.TASK_RUNNING:
@@ -113,36 +129,58 @@ class UpdateHandler:
             self.metrics.tasks_done[task.state.value] += 1
             self._log_final(task)
             self.on_final(task)
-        self.hooks.schedule(task.key, self._run_hooks, transition, status, durable)
+        hooks = [
+            (name, hook, args)
+            for name, args in self._hooks_for(transition, status)
+            if (hook := self.user_hook(name)) is not None
+        ]
+        if hooks or self.hooks.busy(task.key):
+            self.hooks.schedule(task.key, self._run_hooks, task, hooks, status, durable)
+        elif status is not None and durable is not None:
+            durable.add_done_callback(partial(self._acknowledge_if_kept, task, status))
+        elif status is not None:
+            self._acknowledge(status)
 
     async def _run_hooks(
         self,
-        transition: Transition,
+        task: Task,
+        hooks: list[tuple[str, Callable[..., Any], tuple[Any, ...]]],
         status: TaskStatus | None,
         durable: asyncio.Future[None] | None,
     ) -> None:
-        task = transition.task
         if durable is not None:
             try:
                 await durable
-            except Exception:
-                log.exception(
-                    "%s: keeping task %s in the state store failed; its update is not "
-                    "acknowledged (Mesos sends it again)",
-                    self.name,
-                    task.name,
-                )
+            except Exception as exc:
+                self._not_kept(task, exc)
                 return
-        for name, args in self._hooks_for(transition, status):
-            hook = self.user_hook(name)
-            if hook is None:
-                continue
+        for name, hook, args in hooks:
             try:
                 await self.hooks.call(hook, *args)
             except Exception:
                 log.exception("%s: hook %s raised for task %s", self.name, name, task.name)
         if status is not None:
-            await self._acknowledge(status)
+            self._acknowledge(status)
+
+    def _acknowledge_if_kept(
+        self, task: Task, status: TaskStatus, durable: asyncio.Future[None]
+    ) -> None:
+        if durable.cancelled():
+            return
+        error = durable.exception()
+        if error is not None:
+            self._not_kept(task, error)
+        else:
+            self._acknowledge(status)
+
+    def _not_kept(self, task: Task, error: BaseException) -> None:
+        log.error(
+            "%s: keeping task %s in the state store failed; its update is not acknowledged "
+            "(Mesos sends it again)",
+            self.name,
+            task.name,
+            exc_info=error,
+        )
 
     def _hooks_for(
         self, transition: Transition, status: TaskStatus | None
@@ -194,13 +232,19 @@ class UpdateHandler:
         agent_id = status.agent_id.value if status.agent_id else None
         await self.link.call(calls.kill(self.link.framework_id or "", task_id, agent_id=agent_id))
 
-    async def _acknowledge(self, status: TaskStatus) -> None:
+    def _acknowledge(self, status: TaskStatus) -> None:
+        """ACKNOWLEDGE an update, without waiting: if that fails, Mesos sends the update again
+        and it is acknowledged then."""
         if status.uuid is None or status.agent_id is None:
             return  # an update of the master's own (reconciliation) needs no answer
+        task_id = status.task_id.value
         call = calls.acknowledge(
-            self.link.framework_id or "", status.agent_id.value, status.task_id.value, status.uuid
+            self.link.framework_id or "", status.agent_id.value, task_id, status.uuid
         )
-        try:
-            await self.link.call(call)
-        except TransportError as exc:  # Mesos resends unacknowledged updates
-            log.warning("%s: acknowledging %s failed: %s", self.name, status.task_id.value, exc)
+        answer = self.link.call_soon(call, partial(self._not_acknowledged, task_id))
+        if answer is not None:
+            self._acknowledging.add(answer)
+            answer.add_done_callback(self._acknowledging.discard)
+
+    def _not_acknowledged(self, task_id: str, error: TransportError) -> None:
+        log.warning("%s: acknowledging %s failed: %s", self.name, task_id, error)

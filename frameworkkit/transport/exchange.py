@@ -146,5 +146,12 @@ class Transport(abc.ABC):
         """Send ``request`` and return the answer once its head arrived (and, unless the
         request streams, its whole body); raise :class:`HttpError` if that fails."""
 
+    def handle_soon(self, request: HttpRequest) -> asyncio.Future[HttpAnswer]:
+        """Send ``request`` without waiting: a future of what :meth:`handle` returns or raises.
+
+        Call on the event loop. This default runs :meth:`handle` in a task; a transport that
+        can send without one (:class:`~.http1_async.HttpTransport`) does."""
+        return asyncio.ensure_future(self.handle(request))
+
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Close every connection the transport holds."""

@@ -19,6 +19,7 @@ import asyncio
 import weakref
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 
 from frameworkkit.validation import number
 
@@ -73,18 +74,26 @@ class _Connection(asyncio.Protocol):
         self.usable = True  # takes further requests
         self._served = 0
         self._exchanges: deque[_Exchange] = deque()
+        self._outgoing: list[bytes] = []  # requests not written yet
         self._buffer = bytearray()
         self._state = _HEAD
         self._remaining = 0
 
     def send(self, data: bytes, method: str, stream: bool) -> asyncio.Future[HttpAnswer]:
-        """Queue a request; the future gets its answer."""
+        """Queue a request; the future gets its answer. The requests queued in one turn of
+        the event loop leave together, in one write."""
         future: asyncio.Future[HttpAnswer] = self.loop.create_future()
         first = not self._served and not self._exchanges
         self._exchanges.append(_Exchange(future, method, stream, first))
-        if self.transport is not None:
-            self.transport.write(data)
+        if not self._outgoing:
+            self.loop.call_soon(self._write)
+        self._outgoing.append(data)
         return future
+
+    def _write(self) -> None:
+        outgoing, self._outgoing = self._outgoing, []
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(outgoing))
 
     def close(self) -> None:
         self.usable = False
@@ -235,6 +244,18 @@ class _Connection(asyncio.Protocol):
             _fail(exchange, error)
 
 
+def _copy(target: asyncio.Future[HttpAnswer], source: asyncio.Future[HttpAnswer]) -> None:
+    """Give ``target`` the outcome of ``source`` (done)."""
+    if target.done():
+        return
+    if source.cancelled():
+        target.cancel()
+    elif source.exception() is not None:
+        target.set_exception(source.exception())  # type: ignore[arg-type]
+    else:
+        target.set_result(source.result())
+
+
 def _fail(exchange: _Exchange, error: HttpError) -> None:
     if exchange.body is not None:
         exchange.body.finish(error)
@@ -267,14 +288,7 @@ class HttpTransport(Transport):
         return f"{type(self).__name__}()"
 
     async def handle(self, request: HttpRequest) -> HttpAnswer:
-        parts = self._targets.get(request.url)
-        if parts is None:
-            parts = split_url(request.url)
-            if len(self._targets) >= _TARGET_CACHE:
-                self._targets.clear()
-            self._targets[request.url] = parts
-        scheme, address, port, target = parts
-        data = encode_request(request.method, target, address, request.headers, request.body)
+        scheme, address, port, data = self._encode(request)
         if request.stream:
             connection = await self._connect(scheme, address, port)
             self._streams.add(connection)
@@ -290,6 +304,48 @@ class HttpTransport(Transport):
             connection = await self._kept_connection(scheme, address, port)
             return await connection.send(data, request.method, stream=False)
 
+    def handle_soon(self, request: HttpRequest) -> asyncio.Future[HttpAnswer]:
+        """Without a task when the origin's kept connection is open: the request is queued on
+        it at once (a drop of that connection sends it again, as :meth:`handle` does). In a
+        subclass that overrides :meth:`handle`, through that :meth:`handle`."""
+        if request.stream or type(self).handle is not HttpTransport.handle:
+            return super().handle_soon(request)
+        scheme, address, _, data = self._encode(request)
+        connection = self._open_kept(f"{scheme}://{address}")
+        if connection is None:
+            return super().handle_soon(request)
+        answer = connection.send(data, request.method, stream=False)
+        result: asyncio.Future[HttpAnswer] = connection.loop.create_future()
+        answer.add_done_callback(partial(self._settle, request, result))
+        return result
+
+    def _settle(
+        self,
+        request: HttpRequest,
+        result: asyncio.Future[HttpAnswer],
+        answer: asyncio.Future[HttpAnswer],
+    ) -> None:
+        """Hand ``answer`` on to ``result``; a dropped connection's request goes once more."""
+        if result.done():
+            return
+        if not answer.cancelled() and isinstance(answer.exception(), _Dropped):
+            again = asyncio.ensure_future(self.handle(request))
+            again.add_done_callback(partial(_copy, result))
+        else:
+            _copy(result, answer)
+
+    def _encode(self, request: HttpRequest) -> tuple[str, str, int, bytes]:
+        """The request's scheme, host and port, and its bytes on the wire."""
+        parts = self._targets.get(request.url)
+        if parts is None:
+            parts = split_url(request.url)
+            if len(self._targets) >= _TARGET_CACHE:
+                self._targets.clear()
+            self._targets[request.url] = parts
+        scheme, address, port, target = parts
+        data = encode_request(request.method, target, address, request.headers, request.body)
+        return scheme, address, port, data
+
     async def aclose(self) -> None:
         kept, self._kept = self._kept, {}
         for connecting in kept.values():
@@ -302,17 +358,23 @@ class HttpTransport(Transport):
 
     async def _kept_connection(self, scheme: str, address: str, port: int) -> _Connection:
         origin = f"{scheme}://{address}"
+        connection = self._open_kept(origin)
+        if connection is not None:
+            return connection
         connecting = self._kept.get(origin)
-        if connecting is not None and connecting.done():
-            if not connecting.cancelled() and connecting.exception() is None:
-                connection = connecting.result()
-                if connection.usable:
-                    return connection
-            connecting = None
-        if connecting is None:
+        if connecting is None or connecting.done():
             connecting = asyncio.ensure_future(self._connect(scheme, address, port))
             self._kept[origin] = connecting
         return await asyncio.shield(connecting)  # a cancelled caller leaves it to the others
+
+    def _open_kept(self, origin: str) -> _Connection | None:
+        """The origin's kept connection if it is open and takes requests."""
+        connecting = self._kept.get(origin)
+        if connecting is None or not connecting.done() or connecting.cancelled():
+            return None
+        if connecting.exception() is not None or not connecting.result().usable:
+            return None
+        return connecting.result()
 
     async def _connect(self, scheme: str, address: str, port: int) -> _Connection:
         loop = asyncio.get_running_loop()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from frameworkkit.validation import binary
@@ -11,13 +12,16 @@ from frameworkkit.validation import binary
 from .client import ApiClient, resolve_options
 from .detector import MasterDetector, detector_for
 from .errors import (
+    EXCERPT_BYTES,
+    ConnectionFailed,
     EndReason,
     RequestRejected,
     RetryableError,
     SubscriptionEnded,
     TransportError,
 )
-from .exchange import Transport
+from .exchange import HttpAnswer, HttpRequest, Transport
+from .http1 import HttpError
 from .options import TransportOptions
 from .stream import Subscription
 
@@ -99,6 +103,23 @@ class MesosConnection(ApiClient):
             raise TransportError("call: no subscription yet; subscribe() first")
         return await self._call(self._endpoint, body, self._call_headers)
 
+    def call_soon(
+        self, body: bytes, on_failure: Callable[[TransportError], None]
+    ) -> asyncio.Future[HttpAnswer] | None:
+        """POST a call once, without waiting for its answer and without retries: for calls
+        whose loss Mesos repairs by itself, like ACKNOWLEDGE (an update not acknowledged is
+        sent again). ``on_failure`` hears of an error, or of an answer other than 200/202,
+        on the event loop. Returns the answer's future (None when there is no subscription to
+        send it on). Call on the event loop."""
+        binary("body", body)
+        if self._endpoint is None or self._stream_id is None:
+            on_failure(TransportError("call: no subscription yet; subscribe() first"))
+            return None
+        url = self._endpoint
+        answer = self._transport.handle_soon(HttpRequest("POST", url, self._call_headers, body))
+        answer.add_done_callback(partial(_report_failure, url, on_failure))
+        return answer
+
     async def aclose(self) -> None:
         await super().aclose()
         if self._owns_detector:
@@ -130,3 +151,21 @@ class MesosConnection(ApiClient):
             stream_id=stream_id,
             leader_change=self._detector.wait_for_change(master),
         )
+
+
+def _report_failure(
+    url: str, on_failure: Callable[[TransportError], None], answer: asyncio.Future[HttpAnswer]
+) -> None:
+    """Tell ``on_failure`` what went wrong with a call sent by ``call_soon``, if anything."""
+    if answer.cancelled():
+        return
+    error = answer.exception()
+    if isinstance(error, HttpError):
+        on_failure(ConnectionFailed(url, error))
+    elif error is not None:
+        raise error
+    elif answer.result().status not in (200, 202):
+        result = answer.result()
+        excerpt = result.content[:EXCERPT_BYTES].decode("utf-8", "replace")
+        result.close()
+        on_failure(RequestRejected(url, result.status, excerpt))

@@ -104,6 +104,12 @@ class FakeLink:
     async def call(self, call: dict[str, Any]) -> None:
         self.calls.append(json.loads(json.dumps(call, default=str)))
 
+    def call_soon(self, call: dict[str, Any], on_failure: Any) -> asyncio.Future[None]:
+        self.calls.append(json.loads(json.dumps(call, default=str)))
+        answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        answered.set_result(None)
+        return answered
+
     def kinds(self) -> list[str]:
         return [c["type"] for c in self.calls]
 
@@ -151,7 +157,7 @@ async def test_an_update_is_acknowledged_only_after_its_hooks_and_others_do_not_
         await asyncio.sleep(0.01)
     assert [c["acknowledge"]["task_id"]["value"] for c in link.calls] == [ids["quick"]]
     release.set()
-    await handler.hooks.drain(10)
+    assert await handler.drain(10)
     assert seen == ["quick", "slow"] and link.kinds() == ["ACKNOWLEDGE", "ACKNOWLEDGE"]
     # a running task's state is durable before its update is acknowledged
     restored = FileStateStore(tmp_path).load()
@@ -212,7 +218,7 @@ async def test_a_repeated_state_with_data_reaches_on_task_update_and_a_bare_one_
     await handler.handle(progress)
     await handler.handle(msgspec.structs.replace(progress, uuid=uuid.uuid4().bytes, data=b"50%"))
     await handler.handle(msgspec.structs.replace(progress, uuid=uuid.uuid4().bytes))
-    await handler.hooks.drain(10)
+    assert await handler.drain(10)
     assert seen == [None, b"50%"]
     assert link.kinds() == ["ACKNOWLEDGE"] * 3
 
@@ -255,7 +261,7 @@ async def test_the_updates_of_one_turn_are_written_once_and_acknowledged_after(
         await handler.handle(status(ids[name], "TASK_RUNNING"))
     await handler.handle(status(ids["a"], "TASK_FINISHED"))
     assert link.calls == [] and store.writes == []  # nothing acknowledged before the write
-    await handler.hooks.drain(10)
+    assert await handler.drain(10)
     # one write, with each task as it was then: a finished, not running
     assert store.writes == [["a:TASK_FINISHED", "b:TASK_RUNNING", "c:TASK_RUNNING"]]
     assert link.kinds() == ["ACKNOWLEDGE"] * 4
@@ -277,6 +283,6 @@ async def test_an_update_whose_write_failed_is_not_acknowledged(
     task_id = parts.tracker.start_attempt(task, "agent-1", "h")
     store.failing = True
     await handler.handle(status(task_id, "TASK_RUNNING"))
-    await handler.hooks.drain(10)
+    assert await handler.drain(10)
     assert link.calls == [] and ran == []  # Mesos sends the update again
     assert "disk full" in caplog.text

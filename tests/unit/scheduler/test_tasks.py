@@ -208,3 +208,33 @@ def test_a_kill_not_asked_for_is_the_tasks_own_failure_and_retried() -> None:
         task_id, TaskState.TASK_KILLED, reason="REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"
     )
     assert step is not None and step.again and task.retries == 1
+
+
+def test_pending_and_active_follow_every_way_in_and_out_of_pending() -> None:
+    tracker = TaskTracker()
+    specs = [
+        TaskSpec(name=n, command="true", max_retries=1, retry_backoff_seconds=0)
+        for n in ("a", "b", "c", "d")
+    ]
+    a, b, c, d = (tracker.add(spec)[0] for spec in specs)
+
+    def agree() -> None:
+        scanned = [t for t in tracker if t.state is TaskState.PENDING]
+        assert sorted(t.name for t in tracker.pending()) == sorted(t.name for t in scanned)
+        assert tracker.active_count() == len(tracker.active())
+
+    agree()
+    a_id = tracker.start_attempt(a, "agent-1", "h")
+    tracker.start_attempt(b, "agent-1", "h")
+    agree()
+    tracker.kill_pending(c)
+    tracker.fail_pending(d, "cannot be placed")
+    agree()
+    assert tracker.ready() == [] and tracker.active_count() == 2
+    tracker.update(a_id, TaskState.TASK_FAILED)  # a retry: a is pending again
+    agree()
+    assert tracker.ready() == [a] and a.state is TaskState.PENDING
+    restored = TaskTracker()
+    for task in tracker:
+        restored.restore(task.record())
+    assert [t.name for t in restored.pending()] == ["a"] and restored.active_count() == 1

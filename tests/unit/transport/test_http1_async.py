@@ -142,26 +142,46 @@ async def test_a_connection_the_answer_does_not_keep_is_replaced(raw: bytes) -> 
     assert peer.connections == 2
 
 
-async def test_calls_behind_an_answer_that_closes_go_again_on_a_new_connection() -> None:
-    def close_after_the_first(request: Request, sock: socket.socket) -> bool:
-        if request.target == "/0":
-            sock.sendall(response(200, b"0", headers=["Connection: close"]))
-            # a lingering close, as servers do: a close with requests unread would reset the
-            # connection, and the answer could be lost before the client read it
-            sock.shutdown(socket.SHUT_WR)
-            while sock.recv(65536):
-                pass
-            return False
-        return echo(request, sock)
+def close_after_the_first(request: Request, sock: socket.socket) -> bool:
+    """Answers ``/0`` with ``Connection: close`` and closes; echoes anything else."""
+    if request.target == "/0":
+        sock.sendall(response(200, b"0", headers=["Connection: close"]))
+        # a lingering close, as servers do: a close with requests unread would reset the
+        # connection, and the answer could be lost before the client read it
+        sock.shutdown(socket.SHUT_WR)
+        while sock.recv(65536):
+            pass
+        return False
+    return echo(request, sock)
 
+
+@pytest.mark.parametrize("soon", [False, True], ids=["handle", "handle_soon"])
+async def test_calls_behind_an_answer_that_closes_go_again_on_a_new_connection(
+    soon: bool,
+) -> None:
     with loopback_peer(close_after_the_first) as peer:
         transport = HttpTransport()
-        answers = await asyncio.gather(
-            *(transport.handle(post(f"{peer.origin}/{i}")) for i in range(5))
-        )
+        if soon:  # handle_soon queues on the open connection: open it first
+            await transport.handle(post(f"{peer.origin}/warm"))
+        send = transport.handle_soon if soon else transport.handle
+        answers = await asyncio.gather(*(send(post(f"{peer.origin}/{i}")) for i in range(5)))
         await transport.aclose()
     assert [answer.content for answer in answers] == [b"0"] + [b"/%d {}" % i for i in range(1, 5)]
     assert peer.connections == 2
+
+
+async def test_handle_soon_queues_on_the_kept_connection_without_a_task() -> None:
+    with loopback_peer(echo) as peer:
+        transport = HttpTransport()
+        first = transport.handle_soon(post(f"{peer.origin}/first"))  # no connection yet
+        assert (await first).content == b"/first {}"
+        tasks = len(asyncio.all_tasks())
+        answers = [transport.handle_soon(post(f"{peer.origin}/{i}", b"%d" % i)) for i in range(20)]
+        assert len(asyncio.all_tasks()) == tasks
+        done = await asyncio.gather(*answers)
+        await transport.aclose()
+    assert [answer.content for answer in done] == [b"/%d %d" % (i, i) for i in range(20)]
+    assert peer.connections == 1
 
 
 async def test_a_kept_connection_the_peer_closed_meanwhile_is_replaced() -> None:
@@ -273,5 +293,6 @@ async def test_answers_seen_by_a_subclass_watching_the_calls() -> None:
     with loopback_peer(echo) as peer:
         transport = Watching()
         await transport.handle(post(f"{peer.origin}/watched"))
+        await transport.handle_soon(post(f"{peer.origin}/soon"))  # its connection is open
         await transport.aclose()
-    assert seen == [(f"{peer.origin}/watched", 202)]
+    assert seen == [(f"{peer.origin}/watched", 202), (f"{peer.origin}/soon", 202)]

@@ -507,6 +507,38 @@ async def test_call_returns_the_body_of_a_200_answer(backoff_policy: BackoffPoli
         assert await conn.call(DECLINE_CALL) == answer
 
 
+async def test_call_soon_sends_once_with_the_stream_id_and_reports_what_failed(
+    backoff_policy: BackoffPolicy,
+) -> None:
+    def handler(request: HttpRequest) -> HttpAnswer:
+        if call_type(request) == "SUBSCRIBE":
+            return stream([framed(SUBSCRIBED)])
+        if call_type(request) == "BAD":
+            return HttpAnswer(400, content=b"Failed to validate scheduler::Call")
+        if call_type(request) == "GONE":
+            raise HttpError("the connection closed before an answer")
+        return HttpAnswer(202)
+
+    master = FakeMaster(handler)
+    failures: list[TransportError] = []
+    options = TransportOptions(backoff=backoff_policy, call_attempts=3)
+    async with MesosConnection(FOLLOWER, options=options, transport=master) as conn:
+        assert conn.call_soon(DECLINE_CALL, failures.append) is None
+        assert "subscribe" in str(failures.pop())
+        async with await conn.subscribe(SUBSCRIBE_CALL):
+            answers = [
+                conn.call_soon(body, failures.append)
+                for body in (DECLINE_CALL, b'{"type": "BAD"}', b'{"type": "GONE"}')
+            ]
+            await asyncio.wait([answer for answer in answers if answer is not None])
+    # each sent once, no retry, with the stream id
+    assert [r.headers.get("Mesos-Stream-Id") for r in master.requests] == [None] + ["stream-1"] * 3
+    rejected, unreachable = failures
+    assert isinstance(rejected, RequestRejected) and rejected.status == 400
+    assert "Failed to validate" in rejected.body_excerpt
+    assert isinstance(unreachable, ConnectionFailed)
+
+
 def test_zk_master_gets_a_zookeeper_detector_and_tls_gives_https() -> None:
     conn = MesosConnection("zk://127.0.0.1:2181/mesos", options=TransportOptions(tls=True))
     assert isinstance(conn.detector, ZooKeeperDetector)
