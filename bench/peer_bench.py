@@ -10,13 +10,19 @@ schedulers, one after the other, each in a process of its own:
 * ``Framework``: the job as a ``frameworkkit.Framework`` (``submit_many`` then ``run()``),
   without agent checkpointing like the other two (a FrameworkInfo's default).
 
+The two frameworkkit schedulers run in a virtualenv of their own too (``--own-venv``: the
+runtime dependencies at this interpreter's versions, and frameworkkit installed from this
+source tree by pip, byte-compiled as pip installs it), so no scheduler pays for start-up files
+of packages it does not use, or for compiling its own sources.
+
 The pymesos-style scheduler fills each offer with as many tasks as fit, declines the offers it
 cannot use, suppresses offers once every task is launched, acknowledges updates implicitly, and
 stops (tearing the framework down) when every task ended. For each it prints the wall time from
 start to the last task's end, tasks per second, the scheduler process's CPU (user + sys, from
 the rusage of the exited process: interpreter start, imports and the run), CPU per task, the CPU
-spent before the job started (start-up and imports), the submit-to-TASK_RUNNING percentiles, and
-the ratios to pymesos.
+spent before the job started (start-up and imports), the submit-to-TASK_RUNNING percentiles, the
+acknowledgements the master received per task (three updates per task, plus the copies an agent
+sends again when an acknowledgement is late), and the ratios to pymesos.
 
     python bench/peer_bench.py                         # 1000 tasks, 100 agents
     python bench/peer_bench.py --tasks 200 --rounds 3  # median of 3 interleaved rounds
@@ -47,6 +53,8 @@ PYMESOS = "pymesos==0.3.15"
 HTTP_PARSER = "http-parser==0.9.0"
 PURE_PARSER_FILES = ("__init__", "pyparser", "util", "reader", "_socketio", "http")
 DEFAULT_PEER_VENV = Path.home() / ".cache" / "frameworkkit" / "pymesos-0.3.15"
+DEFAULT_OWN_VENV = Path.home() / ".cache" / "frameworkkit" / "peer-bench-frameworkkit"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("pymesos", "compat", "Framework")
 CHILD_TIMEOUT = 900.0
 
@@ -87,6 +95,45 @@ def peer_python(venv: Path) -> Path:
             shutil.copy(package / f"{name}.py", target / f"{name}.py")
     subprocess.run([str(python), "-c", "import pymesos"], check=True)
     marker.touch()
+    return python
+
+
+def own_python(venv: Path) -> Path:
+    """The Python of a virtualenv holding frameworkkit's runtime dependencies (at the versions
+    this interpreter has) and frameworkkit from this source tree, installed as a user installs
+    it (byte-compiled by pip), and nothing else: the frameworkkit schedulers start as lean as
+    the peer, with no other package's start-up files. The dependencies are installed once;
+    frameworkkit on every run."""
+    import re
+    from importlib.metadata import requires, version
+
+    names = [
+        match.group(0)
+        for requirement in requires("frameworkkit") or []
+        if "extra ==" not in requirement
+        and (match := re.match(r"[A-Za-z0-9_.-]+", requirement)) is not None
+    ]
+    pins = ["setuptools>=64", "wheel", *sorted(f"{name}=={version(name)}" for name in names)]
+    python = venv / "bin" / "python"
+    pip = [str(python), "-m", "pip", "-q"]
+    marker = venv / ".frameworkkit-deps"
+    if not marker.exists() or marker.read_text().split() != pins:
+        shutil.rmtree(venv, ignore_errors=True)
+        print(f"making {venv}: {' '.join(pins)}", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([*pip, "install", *pins], check=True)
+        marker.write_text(" ".join(pins))
+    with tempfile.TemporaryDirectory() as copy:  # built outside the tree: no build/ left there
+        source = Path(copy) / "frameworkkit"
+        shutil.copytree(
+            PROJECT_ROOT / "frameworkkit",
+            source / "frameworkkit",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy(PROJECT_ROOT / name, source / name)
+        install = ["install", "--no-deps", "--no-build-isolation", "--force-reinstall", str(source)]
+        subprocess.run([*pip, *install], check=True)
     return python
 
 
@@ -285,6 +332,14 @@ def wait_quiet(cluster: Any) -> None:
     time.sleep(3)
 
 
+def acknowledgements(master: str) -> float:
+    """How many acknowledgements of status updates the master has received."""
+    from urllib.request import urlopen
+
+    with urlopen(f"{master}/metrics/snapshot", timeout=30) as answer:
+        return float(json.load(answer)["master/messages_status_update_acknowledgement"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=1000)
@@ -294,6 +349,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="report the median of rounds")
     parser.add_argument("--only", choices=KINDS, action="append", help="run only these")
     parser.add_argument("--peer-venv", type=Path, default=DEFAULT_PEER_VENV)
+    parser.add_argument("--own-venv", type=Path, default=DEFAULT_OWN_VENV)
     parser.add_argument("--profile", help="directory for a cProfile of each scheduler")
     parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--master", help=argparse.SUPPRESS)
@@ -309,7 +365,10 @@ def main_parent(args: argparse.Namespace) -> None:
     from frameworkkit.testing.plugin import free_port
 
     kinds = args.only or list(KINDS)
-    pythons = {kind: sys.executable for kind in kinds}
+    pythons: dict[str, str] = {}
+    if {"compat", "Framework"} & set(kinds):
+        own = str(own_python(args.own_venv.expanduser()))
+        pythons = {kind: own for kind in kinds}
     if "pymesos" in kinds:
         pythons["pymesos"] = str(peer_python(args.peer_venv.expanduser()))
     results: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
@@ -318,7 +377,9 @@ def main_parent(args: argparse.Namespace) -> None:
         for round_ in range(args.rounds):
             for kind in kinds:
                 wait_quiet(cluster)
+                acknowledged = acknowledgements(cluster.url)
                 result = run_child(pythons[kind], kind, cluster.url, args, round_)
+                result["acks"] = acknowledgements(cluster.url) - acknowledged
                 results[kind].append(result)
                 print(f"round {round_ + 1} {kind}: {json.dumps(result)}", file=sys.stderr)
     print_table(args, kinds, results, load)
@@ -339,9 +400,10 @@ def print_table(
     )
     print(
         "| scheduler | finished | wall s | tasks/s | CPU s | CPU ms/task | start-up CPU s | "
-        "p50 to RUNNING s | p99 to RUNNING s | CPU/task vs pymesos | tasks/s vs pymesos |"
+        "p50 to RUNNING s | p99 to RUNNING s | ACKs/task | CPU/task vs pymesos | "
+        "tasks/s vs pymesos |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for kind in kinds:
         wall, cpu = median(kind, "wall"), median(kind, "cpu")
         per_task = cpu / args.tasks
@@ -355,7 +417,8 @@ def print_table(
         print(
             f"| {kind} | {finished}/{args.tasks} | {wall:.1f} | {rate:.1f} | {cpu:.2f} | "
             f"{per_task * 1000:.2f} | {median(kind, 'start_cpu'):.2f} | "
-            f"{median(kind, 'p50'):.2f} | {median(kind, 'p99'):.2f} | {cpu_ratio} | {rate_ratio} |"
+            f"{median(kind, 'p50'):.2f} | {median(kind, 'p99'):.2f} | "
+            f"{median(kind, 'acks') / args.tasks:.2f} | {cpu_ratio} | {rate_ratio} |"
         )
 
 
