@@ -92,7 +92,9 @@ class ApiClient:
             )
         self.options = resolve_options(options)
         self._transport = transport or HttpTransport(
-            tls=self.options.ssl_context, connect_timeout=self.options.connect_timeout
+            tls=self.options.ssl_context,
+            connect_timeout=self.options.connect_timeout,
+            answer_timeout=self.options.request_timeout,
         )
         authorization = self.options.authorization()
         self._headers: Mapping[str, str] = (

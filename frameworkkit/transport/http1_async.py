@@ -68,10 +68,13 @@ class _Exchange:
 class _Connection(asyncio.Protocol):
     """One connection: requests written in order, answers parsed in order as bytes arrive."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, answer_timeout: float | None) -> None:
         self.loop = loop
         self.transport: asyncio.Transport | None = None
         self.usable = True  # takes further requests
+        self._answer_timeout = answer_timeout
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._progress = 0.0  # when the answers last moved (or the first request was queued)
         self._served = 0
         self._exchanges: deque[_Exchange] = deque()
         self._outgoing: list[bytes] = []  # requests not written yet
@@ -84,6 +87,10 @@ class _Connection(asyncio.Protocol):
         the event loop leave together, in one write."""
         future: asyncio.Future[HttpAnswer] = self.loop.create_future()
         first = not self._served and not self._exchanges
+        if not self._exchanges:
+            self._progress = self.loop.time()
+        if self._answer_timeout is not None and self._watchdog is None:
+            self._watchdog = self.loop.call_later(self._answer_timeout, self._watch)
         self._exchanges.append(_Exchange(future, method, stream, first))
         if not self._outgoing:
             self.loop.call_soon(self._write)
@@ -100,6 +107,19 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
+    def _watch(self) -> None:
+        """Close the connection if its oldest request went unanswered for the answer timeout:
+        its requests fail with :class:`~.http1.HttpTimeout`, and later ones get a new one."""
+        self._watchdog = None
+        if not self._exchanges or self._answer_timeout is None:
+            return
+        waited = self.loop.time() - self._progress
+        if waited < self._answer_timeout:
+            self._watchdog = self.loop.call_later(self._answer_timeout - waited, self._watch)
+            return
+        self._fail_all(HttpTimeout(f"no answer within {self._answer_timeout:g} s"))
+        self.close()
+
     # asyncio.Protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -107,6 +127,7 @@ class _Connection(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        self._progress = self.loop.time()
         self._buffer += data
         try:
             self._parse()
@@ -120,6 +141,9 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.usable = False
         self.transport = None
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         exchanges, self._exchanges = self._exchanges, deque()
         if exchanges and exchanges[0].started:
             front = exchanges.popleft()
@@ -268,6 +292,9 @@ class HttpTransport(Transport):
 
     ``tls`` makes the TLS context for https origins when one is first needed (default:
     :func:`ssl.create_default_context`). ``connect_timeout`` bounds each connect, TLS included.
+    With ``answer_timeout``, a kept connection whose oldest request goes that many seconds
+    without a byte of its answer is closed, its requests failing with
+    :class:`~.http1.HttpTimeout`: a peer that stopped answering holds no call for longer.
     Subclass it and override :meth:`handle` (calling ``super()``) to watch requests leave.
     """
 
@@ -276,10 +303,14 @@ class HttpTransport(Transport):
         *,
         tls: Callable[[], ssl.SSLContext] | None = None,
         connect_timeout: float = 10.0,
+        answer_timeout: float | None = None,
     ) -> None:
         self._tls_factory = tls
         self._tls: ssl.SSLContext | None = None
         self._connect_timeout = number("connect_timeout", connect_timeout, above=True)
+        self._answer_timeout = (
+            None if answer_timeout is None else number("answer_timeout", answer_timeout, above=True)
+        )
         self._kept: dict[str, asyncio.Future[_Connection]] = {}  # origin -> its connection
         self._streams: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._targets: dict[str, tuple[str, str, int, str]] = {}  # url -> split_url(url)
@@ -289,8 +320,8 @@ class HttpTransport(Transport):
 
     async def handle(self, request: HttpRequest) -> HttpAnswer:
         scheme, address, port, data = self._encode(request)
-        if request.stream:
-            connection = await self._connect(scheme, address, port)
+        if request.stream:  # a stream's answer may stay quiet: no answer timeout
+            connection = await self._connect(scheme, address, port, answer_timeout=None)
             self._streams.add(connection)
             try:
                 return await connection.send(data, request.method, stream=True)
@@ -363,7 +394,9 @@ class HttpTransport(Transport):
             return connection
         connecting = self._kept.get(origin)
         if connecting is None or connecting.done():
-            connecting = asyncio.ensure_future(self._connect(scheme, address, port))
+            connecting = asyncio.ensure_future(
+                self._connect(scheme, address, port, answer_timeout=self._answer_timeout)
+            )
             self._kept[origin] = connecting
         return await asyncio.shield(connecting)  # a cancelled caller leaves it to the others
 
@@ -376,14 +409,16 @@ class HttpTransport(Transport):
             return None
         return connecting.result()
 
-    async def _connect(self, scheme: str, address: str, port: int) -> _Connection:
+    async def _connect(
+        self, scheme: str, address: str, port: int, *, answer_timeout: float | None
+    ) -> _Connection:
         loop = asyncio.get_running_loop()
         host = connect_host(address)
         context = self._tls_context() if scheme == "https" else None
         try:
             _, connection = await asyncio.wait_for(
                 loop.create_connection(
-                    lambda: _Connection(loop),
+                    lambda: _Connection(loop, answer_timeout),
                     host,
                     port,
                     ssl=context,

@@ -29,7 +29,9 @@ class TransportOptions:
     addresses given without a scheme (``host:port``, ZooKeeper entries) use https. TLS
     verification stays on unless `verify=False`; `ca_bundle` adds a CA file, `client_cert`
     and `client_key` present a client certificate. `subscribe_attempts=None` retries a
-    subscription forever; calls give up after `call_attempts`.
+    subscription forever; calls give up after `call_attempts`. A call must be answered within
+    `request_timeout` seconds; a kept connection whose oldest call waits that long is closed
+    (its calls fail, and are retried on a new one).
     """
 
     principal: str | None = None

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from frameworkkit.transport import HttpAnswer, HttpRequest, HttpTransport, StreamBody
-from frameworkkit.transport.http1 import HttpError
+from frameworkkit.transport.http1 import HttpError, HttpTimeout
 
 from .loopback_peer import (
     BROKEN_ANSWERS,
@@ -184,6 +184,27 @@ async def test_handle_soon_queues_on_the_kept_connection_without_a_task() -> Non
     assert peer.connections == 1
 
 
+async def test_a_kept_connection_left_unanswered_is_closed_and_replaced() -> None:
+    def silent_until_later(request: Request, sock: socket.socket) -> bool:
+        if request.target == "/later":
+            return echo(request, sock)
+        return True  # reads the request, never answers, keeps the connection
+
+    with loopback_peer(silent_until_later) as peer:
+        transport = HttpTransport(answer_timeout=0.3)
+        began = asyncio.get_running_loop().time()
+        waiting = [transport.handle_soon(post(f"{peer.origin}/{i}")) for i in range(3)]
+        outcomes = await asyncio.gather(
+            transport.handle(post(f"{peer.origin}/first")), *waiting, return_exceptions=True
+        )
+        waited = asyncio.get_running_loop().time() - began
+        later = await transport.handle(post(f"{peer.origin}/later"))
+        await transport.aclose()
+    assert all(isinstance(outcome, HttpTimeout) for outcome in outcomes), outcomes
+    assert 0.3 <= waited < 10
+    assert later.content == b"/later {}" and peer.connections == 2
+
+
 async def test_a_kept_connection_the_peer_closed_meanwhile_is_replaced() -> None:
     def answer(request: Request, sock: socket.socket) -> bool:
         sock.sendall(response(200, request.target.encode()))
@@ -272,6 +293,8 @@ async def test_tls_comes_from_the_factory(certificate: tuple[Path, Path]) -> Non
 async def test_bad_arguments_are_named() -> None:
     with pytest.raises(ValueError, match="connect_timeout"):
         HttpTransport(connect_timeout=0)
+    with pytest.raises(ValueError, match="answer_timeout"):
+        HttpTransport(answer_timeout=-1)
     transport = HttpTransport()
     with pytest.raises(ValueError, match="url"):
         await transport.handle(post("127.0.0.1:5050/api"))
