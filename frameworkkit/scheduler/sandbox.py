@@ -21,6 +21,7 @@ from frameworkkit.transport import (
     TransportOptions,
     detector_for,
 )
+from frameworkkit.transport.errors import excerpt
 from frameworkkit.transport.http1 import HttpError
 
 if TYPE_CHECKING:
@@ -118,8 +119,8 @@ class _Reader:
         except (HttpError, TimeoutError) as exc:
             raise SandboxError(f"cannot reach {url}: {exc or 'timed out'}") from exc
         if answer.status != 200:
-            excerpt = answer.content[:200].decode("utf-8", errors="replace")
-            raise SandboxError(f"{url} answered HTTP {answer.status}: {excerpt!r}")
+            quoted = excerpt(answer.content)
+            raise SandboxError(f"{url} answered HTTP {answer.status}: {quoted!r}")
         try:
             decoded: dict[str, Any] = json.loads(answer.content)
         except ValueError as exc:

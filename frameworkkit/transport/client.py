@@ -23,6 +23,7 @@ from .errors import (
     RetryableError,
     SubscriptionEnded,
     TemporarilyUnavailable,
+    excerpt,
 )
 from .exchange import HttpAnswer, HttpRequest, Transport
 from .http1 import HttpError
@@ -210,17 +211,17 @@ class ApiClient:
                         if not streaming and answer.stream is not None:
                             await answer.read()
                         return answer, url
-                    excerpt = await _read_excerpt(answer)
+                    quoted = await _read_excerpt(answer)
             except HttpError as exc:
                 raise ConnectionFailed(url, exc) from exc
             except (TimeoutError, asyncio.TimeoutError):  # one class from Python 3.11
                 silent = TimeoutError(f"no answer within {self.options.request_timeout:g} s")
                 raise ConnectionFailed(url, silent) from None
             if answer.status == 503:
-                raise TemporarilyUnavailable(url, excerpt)
+                raise TemporarilyUnavailable(url, quoted)
             location = answer.headers.get("location")
             if answer.status != 307 or not location:
-                raise RequestRejected(url, answer.status, excerpt)
+                raise RequestRejected(url, answer.status, quoted)
             target = urljoin(url, location)
             chain.append(target)
             if len(chain) > self.options.max_redirects + 1:
@@ -242,4 +243,4 @@ async def _read_excerpt(answer: HttpAnswer) -> str:
             pass
         finally:
             answer.close()
-    return collected[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+    return excerpt(collected)

@@ -8,6 +8,12 @@ from collections.abc import Sequence
 EXCERPT_BYTES = 300
 """How much of an unwanted answer's body an error message quotes."""
 
+
+def excerpt(body: bytes) -> str:
+    """The start of an unwanted answer's body, as text for an error message."""
+    return body[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+
+
 __all__ = [
     "ConnectionFailed",
     "EndReason",

@@ -21,6 +21,7 @@ from .errors import (
     RequestRejected,
     SubscriptionEnded,
     TemporarilyUnavailable,
+    excerpt,
 )
 from .http1 import HttpClient, HttpError, HttpResponse, HttpTimeout, bearer_auth
 from .secret import Secret
@@ -231,10 +232,10 @@ class AgentConnection:
             raise ConnectionFailed(self.endpoint, exc) from exc
         if response.status in ok:
             return response
-        excerpt = _excerpt(response)
+        quoted = _excerpt(response)
         if response.status == 503:
-            raise TemporarilyUnavailable(self.endpoint, excerpt)
-        raise RequestRejected(self.endpoint, response.status, excerpt)
+            raise TemporarilyUnavailable(self.endpoint, quoted)
+        raise RequestRejected(self.endpoint, response.status, quoted)
 
 
 def _excerpt(response: HttpResponse) -> str:
@@ -249,4 +250,4 @@ def _excerpt(response: HttpResponse) -> str:
         pass
     finally:
         response.close()
-    return collected[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+    return excerpt(collected)

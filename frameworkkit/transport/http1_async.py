@@ -111,7 +111,8 @@ class _Connection(asyncio.Protocol):
         """Close the connection if its oldest request went unanswered for the answer timeout:
         its requests fail with :class:`~.http1.HttpTimeout`, and later ones get a new one."""
         self._watchdog = None
-        if not self._exchanges or self._answer_timeout is None:
+        assert self._answer_timeout is not None  # armed only with one
+        if not self._exchanges:
             return
         waited = self.loop.time() - self._progress
         if waited < self._answer_timeout:

@@ -12,13 +12,13 @@ from frameworkkit.validation import binary
 from .client import ApiClient, resolve_options
 from .detector import MasterDetector, detector_for
 from .errors import (
-    EXCERPT_BYTES,
     ConnectionFailed,
     EndReason,
     RequestRejected,
     RetryableError,
     SubscriptionEnded,
     TransportError,
+    excerpt,
 )
 from .exchange import HttpAnswer, HttpRequest, Transport
 from .http1 import HttpError
@@ -99,9 +99,7 @@ class MesosConnection(ApiClient):
         `options.call_attempts` times; raises `RequestRejected` (e.g. 400 for a bad call).
         """
         binary("body", body)
-        if self._endpoint is None or self._stream_id is None:
-            raise TransportError("call: no subscription yet; subscribe() first")
-        return await self._call(self._endpoint, body, self._call_headers)
+        return await self._call(self._subscribed_endpoint(), body, self._call_headers)
 
     def call_soon(
         self, body: bytes, on_failure: Callable[[TransportError], None]
@@ -112,13 +110,20 @@ class MesosConnection(ApiClient):
         on the event loop. Returns the answer's future (None when there is no subscription to
         send it on). Call on the event loop."""
         binary("body", body)
-        if self._endpoint is None or self._stream_id is None:
-            on_failure(TransportError("call: no subscription yet; subscribe() first"))
+        try:
+            url = self._subscribed_endpoint()
+        except TransportError as exc:
+            on_failure(exc)
             return None
-        url = self._endpoint
         answer = self._transport.handle_soon(HttpRequest("POST", url, self._call_headers, body))
         answer.add_done_callback(partial(_report_failure, url, on_failure))
         return answer
+
+    def _subscribed_endpoint(self) -> str:
+        """Where calls go: the URL of the current subscription."""
+        if self._endpoint is None or self._stream_id is None:
+            raise TransportError("call: no subscription yet; subscribe() first")
+        return self._endpoint
 
     async def aclose(self) -> None:
         await super().aclose()
@@ -166,6 +171,5 @@ def _report_failure(
         raise error
     elif answer.result().status not in (200, 202):
         result = answer.result()
-        excerpt = result.content[:EXCERPT_BYTES].decode("utf-8", "replace")
         result.close()
-        on_failure(RequestRejected(url, result.status, excerpt))
+        on_failure(RequestRejected(url, result.status, excerpt(result.content)))
