@@ -231,10 +231,10 @@ class Capacity:
             totals = usable_totals(entries, profile.role, profile.allow_revocable)
             profile.free[:, agent] = [totals.get(name, 0) for name in self.columns] - pending
 
-    def defer(self, agent: int, shape: Shape, placed: int) -> None:
-        """``placed`` tasks of ``shape`` more (or fewer) on the agent, claimed later."""
+    def defer(self, agent: int, profile: Profile, units: IntArray, placed: int) -> None:
+        """``placed`` tasks of ``profile`` more (or fewer: both negative), needing ``units`` in
+        all, on the agent, claimed later."""
         self.changes.append(agent)
         self.placed_on[agent] += placed
-        units = shape.units if placed == 1 else placed * shape.units
         self.pending[:, agent] += units
-        shape.profile.free[:, agent] -= units
+        profile.free[:, agent] -= units

@@ -6,12 +6,13 @@ Agents already in use are filled first, then the largest agents, so a batch land
 agents as it can. The match of a task for an agent is the dot product of the task's demand and
 the agent's free resources, both as shares of that agent's capacity (so an 8-cpu agent and a
 32-cpu agent are judged alike), each resource weighted by the square of its share of the demand
-still to place: the resource the batch needs most counts most, which pairs tasks heavy in one
-resource with tasks heavy in another. Tasks that fit nowhere here are left to the task-by-task
+still to place when the agent's filling began: the resource the batch needs most counts most,
+which pairs tasks heavy in one resource with tasks heavy in another. Tasks that fit nowhere here are left to the task-by-task
 pass.
 
 The work per task placed is a handful of numpy operations over the tasks that still fit the
-agent: tasks of several profiles (roles) sit side by side in one demand matrix, each in its
+agent (a task placed on the totals alone is subtracted from the agent's columns once the agent
+is done): tasks of several profiles (roles) sit side by side in one demand matrix, each in its
 profile's block of columns, so one comparison and one dot product serve them all.
 """
 
@@ -33,6 +34,11 @@ Indices = npt.NDArray[np.intp]
 
 PATIENCE = 32
 """Agents in a row that take nothing before filling stops and leaves the rest task by task."""
+_SPENT = -1
+"""The candidate index of a task already tried on the agent being filled."""
+_SPENT_DEMAND = -1.0
+"""The demand a spent candidate is given: live candidates score 0 or more, a spent one less
+(or 0 when the agent has nothing left that scores, which the spent index tells)."""
 
 
 class Filler:
@@ -43,11 +49,16 @@ class Filler:
         capacity: Capacity,
         groups: Groups,
         assign: Callable[[Plan, int], bool],
+        record: Callable[[Plan, int], None],
         reserve_gpu_agents: bool,
     ) -> None:
+        """``assign`` places a plan on an agent, its claim and columns included (False if the
+        claim fails); ``record`` only notes where a deferred plan went, its columns left to
+        the filler."""
         self.capacity = capacity
         self.groups = groups
         self.assign = assign
+        self.record = record
         self.reserve_gpu_agents = reserve_gpu_agents
 
     def run(self, plans: Sequence[Plan]) -> list[Plan]:
@@ -150,35 +161,59 @@ class Filler:
         candidates, demand = candidates[keep], demand.compress(keep, axis=1)
         most = demand.max(axis=1, initial=0)  # what no candidate needs more of, as they go
         taken: list[int] = []
-        checked = True  # every candidate is known to fit and be allowed
+        deferred: list[Plan] = []  # placed on ``free`` only; the profile's columns not yet told
+        before = free.copy()
+        checked = True  # every live candidate is known to fit and be allowed
+        live = candidates.size
         # The agent only loses room as it fills, and a rule that refuses it goes on refusing
         # while it fills: a task dropped from the candidates never comes back. The candidates
         # are checked again only when the best match of them all fails the check (the best
-        # of all that fits and is allowed is the best of those that do).
-        while candidates.size:
-            best = int(((free * weight * self.remaining**2) @ demand).argmax())
+        # of all that fits and is allowed is the best of those that do). A candidate tried is
+        # marked spent in place (a negative demand scores last) rather than cut out, which
+        # would copy the arrays each time; spent ones go at the next check.
+        emphasis = weight * self.remaining**2
+        while live:
+            best = int(((free * emphasis) @ demand).argmax())
             row = int(candidates[best])
-            if not checked and not (
-                verdicts[self.rule_of[row]] and (demand[:, best] <= free).all()
+            if row == _SPENT or not (
+                checked or (verdicts[self.rule_of[row]] and (demand[:, best] <= free).all())
             ):
-                keep = _fitting(demand, free, np.flatnonzero(free < most))
-                keep &= verdicts[self.rule_of[candidates]]
+                keep = candidates != _SPENT
+                keep &= _fitting(demand, free, np.flatnonzero(free < most))
+                keep &= verdicts[self.rule_of[np.maximum(candidates, 0)]]
                 candidates, demand = candidates[keep], demand.compress(keep, axis=1)
-                checked = True
+                live, checked = candidates.size, True
                 continue
             plan = self.plans[row]
-            if self.assign(plan, agent):
-                taken.append(row)
-                self.remaining -= self.real[row]
+            if plan.deferred:
+                self.record(plan, agent)
+                deferred.append(plan)
+                free -= demand[:, best]
+                placed = True
+            else:
+                self._commit(agent, deferred, before - free)
+                placed = self.assign(plan, agent)
                 free = self._free(agent)
+                before = free.copy()
+            if placed:
+                taken.append(row)
                 for rule in self.group_rules.get(plan.task.group, ()):
                     verdicts[rule] = self._allows(rule, agent)
                 checked = False
-            # Drop the candidate in place (both arrays are this call's own), keeping the order.
-            candidates[best:-1] = candidates[best + 1 :]
-            demand[:, best:-1] = demand[:, best + 1 :]
-            candidates, demand = candidates[:-1], demand[:, :-1]
+            candidates[best] = _SPENT
+            demand[:, best] = _SPENT_DEMAND
+            live -= 1
+        self._commit(agent, deferred, before - free)
+        self.remaining -= self.real[taken].sum(axis=0)
         return taken
+
+    def _commit(self, agent: int, deferred: list[Plan], units: FloatArray) -> None:
+        """Subtract the deferred plans placed on ``agent`` (``units`` in all) from its
+        columns, all at once."""
+        if deferred:
+            profile = deferred[0].shape.profile
+            self.capacity.defer(agent, profile, units.astype(np.int64), placed=len(deferred))
+            deferred.clear()
 
     def _free(self, agent: int) -> FloatArray:
         if len(self.profiles) == 1:

@@ -139,7 +139,9 @@ class _Batch:
         if self.strategy.fills_agents:
             picky = [plan for plan in order if not plan.fillable]
             failed = [plan for plan in picky if not self._place(plan)]
-            filler = Filler(self.capacity, self.groups, self._assign, self.reserve_gpu_agents)
+            filler = Filler(
+                self.capacity, self.groups, self._assign, self._record, self.reserve_gpu_agents
+            )
             left = filler.run([plan for plan in order if plan.fillable])
             failed += [plan for plan in left if not self._place(plan)]
         else:
@@ -208,24 +210,28 @@ class _Batch:
     def _assign(self, plan: Plan, agent: int) -> bool:
         """Place ``plan`` on ``agent``; False, changing nothing, if its claim fails."""
         if plan.deferred:
-            self.capacity.defer(agent, plan.shape, placed=1)
+            self.capacity.defer(agent, plan.shape.profile, plan.shape.units, placed=1)
         else:
             claim = self.ledger.claim(agent, plan.task)
             if claim is None:
                 return False
             plan.claim = claim
             self.capacity.refresh(agent, placed=1)
+        self._record(plan, agent)
+        return True
+
+    def _record(self, plan: Plan, agent: int) -> None:
+        """Note that ``plan`` went to ``agent`` (its claim or columns already seen to)."""
         plan.agent = agent
         self.placements += 1
         plan.order = self.placements
         self.groups.record(plan.task.group, agent)
-        return True
 
     def _unassign(self, plan: Plan) -> None:
         """Take a placed task (without counting constraints) off its agent."""
         agent = plan.placed()
         if plan.claim is None:  # deferred: nothing claimed yet
-            self.capacity.defer(agent, plan.shape, placed=-1)
+            self.capacity.defer(agent, plan.shape.profile, -plan.shape.units, placed=-1)
         else:
             self.ledger.release(plan.claim)
             self.capacity.refresh(agent, placed=-1)
