@@ -7,8 +7,8 @@ agents as it can. The match of a task for an agent is the dot product of the tas
 the agent's free resources, both as shares of that agent's capacity (so an 8-cpu agent and a
 32-cpu agent are judged alike), each resource weighted by the square of its share of the demand
 still to place when the agent's filling began: the resource the batch needs most counts most,
-which pairs tasks heavy in one resource with tasks heavy in another. Tasks that fit nowhere here are left to the task-by-task
-pass.
+which pairs tasks heavy in one resource with tasks heavy in another. Tasks that fit nowhere
+here are left to the task-by-task pass.
 
 The work per task placed is a handful of numpy operations over the tasks that still fit the
 agent (a task placed on the totals alone is subtracted from the agent's columns once the agent

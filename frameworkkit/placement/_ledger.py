@@ -112,8 +112,24 @@ class Ledger:
 
     def claim(self, agent: int, task: TaskRequest) -> Claim | None:
         """Take ``task``'s resources from ``agent``; None, taking nothing, if some are missing."""
-        usable = self._usable_by(agent, task)
+        claims = self.claim_all(agent, (task,))
+        return claims[0] if claims is not None else None
+
+    def claim_all(self, agent: int, tasks: Sequence[TaskRequest]) -> list[Claim] | None:
+        """Take each task's resources from ``agent`` in turn; None, taking nothing, if some
+        task's are missing. One call per agent is cheaper than a claim per task."""
         slots: Slots = list(self.entries(agent))
+        claims = []
+        for task in tasks:
+            claim = self._take(slots, agent, task)
+            if claim is None:
+                return None
+            claims.append(claim)
+        self._slots[agent] = slots
+        return claims
+
+    def _take(self, slots: Slots, agent: int, task: TaskRequest) -> Claim | None:
+        usable = self._usable_by(agent, task)
         pieces: Pieces = []
         for name, units in task.scalar_units().items():
             if name != "disk":
@@ -132,7 +148,6 @@ class Ledger:
         ports = _take_ports(slots, usable.ports, task, pieces) if task.ports else ()
         if ports is None:
             return None
-        self._slots[agent] = slots
         return Claim(agent=agent, pieces=tuple(pieces), ports=ports)
 
     def release(self, claim: Claim) -> None:

@@ -241,10 +241,15 @@ class _Batch:
         """Claim the exact resources of the deferred tasks, per agent in placement order."""
         waiting = [plan for plan in self.plans if plan.deferred and plan.agent is not None]
         waiting.sort(key=lambda plan: plan.order)
+        by_agent: dict[int, list[Plan]] = {}
         for plan in waiting:
-            plan.claim = self.ledger.claim(plan.placed(), plan.task)
-            if plan.claim is None:
-                raise AssertionError(f"task {plan.task.id!r}: the totals and entries disagree")
+            by_agent.setdefault(plan.placed(), []).append(plan)
+        for agent, plans in by_agent.items():
+            claims = self.ledger.claim_all(agent, [plan.task for plan in plans])
+            if claims is None:
+                raise AssertionError(f"agent {agent}: the totals and entries disagree")
+            for plan, claim in zip(plans, claims, strict=True):
+                plan.claim = claim
         self.capacity.pending[:] = 0
 
     # -- consolidation -------------------------------------------------------------------------
