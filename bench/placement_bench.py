@@ -600,18 +600,24 @@ def run_mixed(agent_count: int, task_count: int, repeats: int) -> None:
         ("FirstFit", FirstFit()),
         ("Spread", Spread()),
     ]
-    # Rounds interleave the plain loop and every strategy, so load from elsewhere hits all.
+    # Rounds interleave the plain loop and every strategy, so load from elsewhere hits all;
+    # each round starts one further along, so each follows the plain loop (whose caches and
+    # heap it inherits) as often as the others.
     plain_time, best, used = math.inf, [math.inf] * len(strategies), [0] * len(strategies)
-    for _ in range(repeats):
-        gc.collect()
-        began = time.perf_counter()
-        plain_best_fit(tasks, agents)
-        plain_time = min(plain_time, time.perf_counter() - began)
-        for index, (_, strategy) in enumerate(strategies):
+    turns = [None, *range(len(strategies))]  # None: the plain loop
+    for round_number in range(repeats):
+        shift = round_number % len(turns)
+        for index in turns[shift:] + turns[:shift]:
+            gc.collect()
+            if index is None:
+                began = time.perf_counter()
+                plain_best_fit(tasks, agents)
+                plain_time = min(plain_time, time.perf_counter() - began)
+                continue
             pool = current_pool(offers)
             gc.collect()
             began = time.perf_counter()
-            used[index] = place_and_take(tasks, pool, strategy)
+            used[index] = place_and_take(tasks, pool, strategies[index][1])
             best[index] = min(best[index], time.perf_counter() - began)
     plain_rate = task_count / plain_time
     plain = len(plain_used(plain_best_fit(tasks, agents)))

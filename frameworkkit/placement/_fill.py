@@ -19,6 +19,7 @@ profile's block of columns, so one comparison and one dot product serve them all
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +40,17 @@ _SPENT = -1
 _SPENT_DEMAND = -1.0
 """The demand a spent candidate is given: live candidates score 0 or more, a spent one less
 (or 0 when the agent has nothing left that scores, which the spent index tells)."""
+
+
+@dataclass
+class _Room:
+    """The agent being filled as the filler sees it: ``free`` has the deferred plans placed
+    on it subtracted; the agent's columns last showed ``told``."""
+
+    agent: int
+    free: FloatArray
+    told: FloatArray
+    deferred: list[Plan]
 
 
 class Filler:
@@ -133,37 +145,49 @@ class Filler:
     def _fill(self, agent: int, rows: Indices) -> list[int]:
         """Fill ``agent`` from ``rows`` (plan indices); returns the rows placed."""
         free = self._free(agent)
-        candidates = rows[_fitting(self.demand.take(rows, axis=1), free)]
+        demand = self.demand.take(rows, axis=1)
+        keep = _fitting(demand, free)
         if self.reserve_gpu_agents and any(p.gpu_agents[agent] for p in self.profiles):
-            candidates = candidates[self.needs_gpu[candidates]]
-        if not candidates.size:
+            keep &= self.needs_gpu[rows]
+        fitting = rows[keep]
+        if not fitting.size:
             return []
         verdicts = np.ones(len(self.rule_plans), np.bool_)
-        present = np.bincount(self.rule_of[candidates], minlength=len(self.rule_plans))
+        present = np.bincount(self.rule_of[fitting], minlength=len(self.rule_plans))
         for rule in np.flatnonzero(present).tolist():
             verdicts[rule] = self._allows(rule, agent)
-        candidates = candidates[verdicts[self.rule_of[candidates]]]
+        keep[keep] = verdicts[self.rule_of[fitting]]
+        candidates, demand = rows[keep], demand.compress(keep, axis=1)
         whole = np.concatenate([p.capacity[:, agent] for p in self.profiles]).astype(np.float64)
         weight = np.divide(self.weight_square, whole**2, out=np.zeros_like(whole), where=whole > 0)
+        emphasis = weight * self.remaining**2
+        room = _Room(agent, free, free.copy(), [])
+        taken: list[int] = []
         # Tasks that must spread go first: left to the end, they would strand on agents of
         # their own (they may not join the last agent if their group is there already).
         urgent = self.urgent[candidates]
-        taken = self._take(agent, candidates[urgent], weight, verdicts)
-        return taken + self._take(agent, candidates[~urgent], weight, verdicts)
+        for part in (urgent, ~urgent):
+            if part.any():
+                chosen = candidates[part], demand.compress(part, axis=1)
+                self._take(room, *chosen, emphasis, verdicts, taken)
+        self._commit(room)
+        if taken:
+            self.remaining -= self.real[taken].sum(axis=0)
+        return taken
 
     def _take(
-        self, agent: int, candidates: Indices, weight: FloatArray, verdicts: BoolArray
-    ) -> list[int]:
-        """Place on ``agent`` the best match of ``candidates`` while any fits and is allowed."""
-        free = self._free(agent)
-        demand = self.demand.take(candidates, axis=1)
-        keep = _fitting(demand, free)
-        candidates, demand = candidates[keep], demand.compress(keep, axis=1)
-        most = demand.max(axis=1, initial=0)  # what no candidate needs more of, as they go
-        taken: list[int] = []
-        deferred: list[Plan] = []  # placed on ``free`` only; the profile's columns not yet told
-        before = free.copy()
-        checked = True  # every live candidate is known to fit and be allowed
+        self,
+        room: _Room,
+        candidates: Indices,
+        demand: FloatArray,
+        emphasis: FloatArray,
+        verdicts: BoolArray,
+        taken: list[int],
+    ) -> None:
+        """Place on the agent the best match of ``candidates`` (with ``demand``, this call's
+        own copy) while any fits and is allowed, adding their rows to ``taken``."""
+        agent = room.agent
+        checked = not taken  # every live candidate is known to fit and be allowed
         live = candidates.size
         # The agent only loses room as it fills, and a rule that refuses it goes on refusing
         # while it fills: a task dropped from the candidates never comes back. The candidates
@@ -171,15 +195,15 @@ class Filler:
         # of all that fits and is allowed is the best of those that do). A candidate tried is
         # marked spent in place (a negative demand scores last) rather than cut out, which
         # would copy the arrays each time; spent ones go at the next check.
-        emphasis = weight * self.remaining**2
         while live:
+            free = room.free
             best = int(((free * emphasis) @ demand).argmax())
             row = int(candidates[best])
             if row == _SPENT or not (
                 checked or (verdicts[self.rule_of[row]] and (demand[:, best] <= free).all())
             ):
                 keep = candidates != _SPENT
-                keep &= _fitting(demand, free, np.flatnonzero(free < most))
+                keep &= _fitting(demand, free)
                 keep &= verdicts[self.rule_of[np.maximum(candidates, 0)]]
                 candidates, demand = candidates[keep], demand.compress(keep, axis=1)
                 live, checked = candidates.size, True
@@ -187,14 +211,14 @@ class Filler:
             plan = self.plans[row]
             if plan.deferred:
                 self.record(plan, agent)
-                deferred.append(plan)
+                room.deferred.append(plan)
                 free -= demand[:, best]
                 placed = True
             else:
-                self._commit(agent, deferred, before - free)
+                self._commit(room)
                 placed = self.assign(plan, agent)
-                free = self._free(agent)
-                before = free.copy()
+                room.free = self._free(agent)
+                room.told = room.free.copy()
             if placed:
                 taken.append(row)
                 for rule in self.group_rules.get(plan.task.group, ()):
@@ -203,17 +227,15 @@ class Filler:
             candidates[best] = _SPENT
             demand[:, best] = _SPENT_DEMAND
             live -= 1
-        self._commit(agent, deferred, before - free)
-        self.remaining -= self.real[taken].sum(axis=0)
-        return taken
 
-    def _commit(self, agent: int, deferred: list[Plan], units: FloatArray) -> None:
-        """Subtract the deferred plans placed on ``agent`` (``units`` in all) from its
-        columns, all at once."""
-        if deferred:
-            profile = deferred[0].shape.profile
-            self.capacity.defer(agent, profile, units.astype(np.int64), placed=len(deferred))
-            deferred.clear()
+    def _commit(self, room: _Room) -> None:
+        """Subtract the deferred plans placed on the agent from its columns, all at once."""
+        if room.deferred:
+            units = (room.told - room.free).astype(np.int64)
+            profile = room.deferred[0].shape.profile
+            self.capacity.defer(room.agent, profile, units, placed=len(room.deferred))
+            room.deferred.clear()
+            room.told = room.free.copy()
 
     def _free(self, agent: int) -> FloatArray:
         if len(self.profiles) == 1:
@@ -225,13 +247,7 @@ class Filler:
         return all(self.groups.allows(c, plan.task.group, agent) for c in plan.hard)
 
 
-def _fitting(demand: FloatArray, free: FloatArray, rows: Indices | None = None) -> BoolArray:
-    """Per column of ``demand`` (resources x tasks), whether the task fits in ``free``,
-    checking only the resources ``rows`` if given (those some task may lack)."""
-    if rows is None:
-        fits: BoolArray = np.logical_and.reduce(demand <= free[:, None], axis=0)
-        return fits
-    fits = np.ones(demand.shape[1], np.bool_)
-    for row in rows.tolist():
-        fits &= demand[row] <= free[row]
+def _fitting(demand: FloatArray, free: FloatArray) -> BoolArray:
+    """Per column of ``demand`` (resources x tasks), whether the task fits in ``free``."""
+    fits: BoolArray = np.logical_and.reduce(demand <= free[:, None], axis=0)
     return fits
