@@ -37,9 +37,9 @@ PATIENCE = 32
 """Agents in a row that take nothing before filling stops and leaves the rest task by task."""
 _SPENT = -1
 """The candidate index of a task already tried on the agent being filled."""
-_SPENT_DEMAND = -1.0
-"""The demand a spent candidate is given: live candidates score 0 or more, a spent one less
-(or 0 when the agent has nothing left that scores, which the spent index tells)."""
+_SPENT_SCORE = -1.0
+"""What a spent candidate's match is made of: live candidates score 0 or more, a spent one
+less (or 0 when the agent has nothing left that scores, which the spent index tells)."""
 
 
 @dataclass
@@ -184,8 +184,8 @@ class Filler:
         verdicts: BoolArray,
         taken: list[int],
     ) -> None:
-        """Place on the agent the best match of ``candidates`` (with ``demand``, this call's
-        own copy) while any fits and is allowed, adding their rows to ``taken``."""
+        """Place on the agent the best match of ``candidates`` (needing ``demand``) while any
+        fits and is allowed, adding their rows to ``taken``."""
         agent = room.agent
         checked = not taken  # every live candidate is known to fit and be allowed
         live = candidates.size
@@ -193,11 +193,12 @@ class Filler:
         # while it fills: a task dropped from the candidates never comes back. The candidates
         # are checked again only when the best match of them all fails the check (the best
         # of all that fits and is allowed is the best of those that do). A candidate tried is
-        # marked spent in place (a negative demand scores last) rather than cut out, which
-        # would copy the arrays each time; spent ones go at the next check.
+        # marked spent in place (it then scores last) rather than cut out, which would copy
+        # the arrays each time; spent ones go at the next check.
+        scores = demand * emphasis[:, None]  # free @ scores: each candidate's match
         while live:
             free = room.free
-            best = int(((free * emphasis) @ demand).argmax())
+            best = int((free @ scores).argmax())
             row = int(candidates[best])
             if row == _SPENT or not (
                 checked or (verdicts[self.rule_of[row]] and (demand[:, best] <= free).all())
@@ -206,6 +207,7 @@ class Filler:
                 keep &= _fitting(demand, free)
                 keep &= verdicts[self.rule_of[np.maximum(candidates, 0)]]
                 candidates, demand = candidates[keep], demand.compress(keep, axis=1)
+                scores = scores.compress(keep, axis=1)
                 live, checked = candidates.size, True
                 continue
             plan = self.plans[row]
@@ -225,7 +227,7 @@ class Filler:
                     verdicts[rule] = self._allows(rule, agent)
                 checked = False
             candidates[best] = _SPENT
-            demand[:, best] = _SPENT_DEMAND
+            scores[:, best] = _SPENT_SCORE
             live -= 1
 
     def _commit(self, room: _Room) -> None:
