@@ -196,6 +196,8 @@ class Filler:
         # marked spent in place (it then scores last) rather than cut out, which would copy
         # the arrays each time; spent ones go at the next check.
         scores = demand * emphasis[:, None]  # free @ scores: each candidate's match
+        spent: list[int] = []  # candidates tried since the last check
+        ruled = bool(taken)  # whether a verdict may have changed since the candidates' check
         while live:
             free = room.free
             best = int((free @ scores).argmax())
@@ -203,12 +205,14 @@ class Filler:
             if row == _SPENT or not (
                 checked or (verdicts[self.rule_of[row]] and (demand[:, best] <= free).all())
             ):
-                keep = candidates != _SPENT
-                keep &= _fitting(demand, free)
-                keep &= verdicts[self.rule_of[np.maximum(candidates, 0)]]
+                keep = _fitting(demand, free)
+                keep[spent] = False
+                if ruled:
+                    keep &= verdicts[self.rule_of[candidates]]
                 candidates, demand = candidates[keep], demand.compress(keep, axis=1)
                 scores = scores.compress(keep, axis=1)
-                live, checked = candidates.size, True
+                live, checked, ruled = candidates.size, True, False
+                spent.clear()
                 continue
             plan = self.plans[row]
             if plan.deferred:
@@ -225,9 +229,11 @@ class Filler:
                 taken.append(row)
                 for rule in self.group_rules.get(plan.task.group, ()):
                     verdicts[rule] = self._allows(rule, agent)
+                    ruled = True
                 checked = False
             candidates[best] = _SPENT
             scores[:, best] = _SPENT_SCORE
+            spent.append(best)
             live -= 1
 
     def _commit(self, room: _Room) -> None:

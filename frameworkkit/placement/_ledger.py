@@ -168,11 +168,14 @@ def _take_units(slots: Slots, indices: Sequence[int], need: int, pieces: Pieces)
         entry = slots[index]
         if entry is None:
             continue
-        amount = min(need, entry.units)
-        pieces.append((index, ResourceEntry(entry.traits, amount)))
-        rest = entry.units - amount
-        slots[index] = ResourceEntry(entry.traits, rest) if rest else None
-        need -= amount
+        have = entry.units
+        if have > need:
+            pieces.append((index, ResourceEntry(entry.traits, need)))
+            slots[index] = ResourceEntry(entry.traits, have - need)
+            return True
+        pieces.append((index, entry))  # all of it
+        slots[index] = None
+        need -= have
     return need == 0
 
 
