@@ -270,20 +270,19 @@ class _Batch:
         agents = np.array(sorted({p.agent for p in self.plans if p.agent is not None}))
         if len(movers) < 2 or len(agents) < 2:
             return []
+        load_columns = np.array([name != PORTS for name in self.capacity.columns])
+        free = profile.free[:, agents].T.copy()
+        floor = fewest(profile.capacity[:, agents].T, free, load_columns)
+        if floor >= len(agents):
+            return []  # the batch's load needs every agent it uses
         position = {int(agent): i for i, agent in enumerate(agents)}
-        columns = self.capacity.columns
         demand = np.array([plan.shape.units for plan in movers])
         where = np.array([position[plan.placed()] for plan in movers])
         allowed = np.ones((len(movers), len(agents)), np.bool_)
         if self.reserve_gpu_agents:
             allowed[[plan.task.gpus == 0 for plan in movers]] = ~profile.gpu_agents[agents]
         allowed[np.arange(len(movers)), where] = True
-        load_columns = np.array([name != PORTS for name in columns])
         weight = np.where(load_columns, 1.0 / (profile.scale * self.capacity.units), 0.0)
-        free = profile.free[:, agents].T.copy()
-        floor = fewest(profile.capacity[:, agents].T, free, weight > 0)
-        if floor >= len(agents):
-            return []  # the batch's load needs every agent it uses
         busy = len(holding(where, len(agents)))
         pinned = len(agents) - busy  # agents none of the movers is on
         rounds = 100 + len(movers) // 4
