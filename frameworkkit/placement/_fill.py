@@ -140,7 +140,11 @@ class Filler:
         for profile in self.profiles:
             size += self.size_weight @ profile.free
         occupied = capacity.running_on | (capacity.placed_on > 0)
-        return np.lexsort((capacity.tie_break, -size, ~occupied))
+        # One key sorts faster than lexsort: agents in use ahead of all others (a size is a
+        # sum of shares, one per column and profile), the tie-break below any size difference.
+        ahead = float(len(self.size_weight) * len(self.profiles)) + 1.0
+        order: Indices = np.argsort(capacity.tie_break - size - ahead * occupied)
+        return order
 
     def _fill(self, agent: int, rows: Indices) -> list[int]:
         """Fill ``agent`` from ``rows`` (plan indices); returns the rows placed."""
