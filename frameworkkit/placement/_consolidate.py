@@ -17,7 +17,7 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 _EPSILON = 1e-9
-PATIENCE = 80
+PATIENCE = 50
 """Rounds the search goes on without freeing an agent before it gives up."""
 LIGHT_SHARE = 4
 """Swaps move tasks off the lightest 1/LIGHT_SHARE of the agents (at least two)."""
