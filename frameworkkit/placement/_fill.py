@@ -172,8 +172,8 @@ class Filler:
         urgent = self.urgent[candidates]
         for part in (urgent, ~urgent):
             if part.any():
-                chosen = candidates[part], demand.compress(part, axis=1)
-                self._take(room, *chosen, emphasis, verdicts, taken)
+                part_demand = demand.compress(part, axis=1)
+                self._take(room, candidates[part], part_demand, emphasis, verdicts, taken)
         self._commit(room)
         if taken:
             self.remaining -= self.real[taken].sum(axis=0)
@@ -200,7 +200,6 @@ class Filler:
         # marked spent in place (it then scores last) rather than cut out, which would copy
         # the arrays each time; spent ones go at the next check.
         scores = demand * emphasis[:, None]  # free @ scores: each candidate's match
-        spent: list[int] = []  # candidates tried since the last check
         ruled = bool(taken)  # whether a verdict may have changed since the candidates' check
         while live:
             free = room.free
@@ -209,14 +208,12 @@ class Filler:
             if row == _SPENT or not (
                 checked or (verdicts[self.rule_of[row]] and (demand[:, best] <= free).all())
             ):
-                keep = _fitting(demand, free)
-                keep[spent] = False
+                keep = (candidates != _SPENT) & _fitting(demand, free)
                 if ruled:
                     keep &= verdicts[self.rule_of[candidates]]
                 candidates, demand = candidates[keep], demand.compress(keep, axis=1)
                 scores = scores.compress(keep, axis=1)
                 live, checked, ruled = candidates.size, True, False
-                spent.clear()
                 continue
             plan = self.plans[row]
             if plan.deferred:
@@ -237,7 +234,6 @@ class Filler:
                 checked = False
             candidates[best] = _SPENT
             scores[:, best] = _SPENT_SCORE
-            spent.append(best)
             live -= 1
 
     def _commit(self, room: _Room) -> None:
