@@ -14,7 +14,7 @@ columns and counts them as pending, for the ledger's entries do not show them ye
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -72,11 +72,14 @@ class Shape:
         return tuple((column, units) for column, units in enumerate(self.units.tolist()) if units)
 
 
-def task_demand(task: TaskRequest) -> dict[str, int]:
+def task_demand(task: TaskRequest) -> Mapping[str, int]:
     """The task's needs by column name, in units."""
-    demand: dict[str, int] = {}
-    for name, units in task.scalar_units().items():
-        demand[DISK_COLUMNS[task.disk_source] if name == "disk" else name] = units
+    units = task.scalar_units()
+    if not task.ports and (task.disk_source == "ROOT" or "disk" not in units):
+        return units
+    demand = {
+        DISK_COLUMNS[task.disk_source] if name == "disk" else name: n for name, n in units.items()
+    }
     if task.ports:
         demand[PORTS] = len(task.ports)
     return demand
@@ -100,10 +103,7 @@ class Capacity:
         self.ledger = ledger
         self.strategy = strategy
         demands = [task_demand(task) for task in tasks]
-        names: dict[str, None] = {}
-        for demand in demands:
-            names.update(dict.fromkeys(demand))
-        self.columns = list(names)
+        self.columns = list(dict.fromkeys(name for demand in demands for name in demand))
         self.column_index = {name: i for i, name in enumerate(self.columns)}
         self.ports_column = self.column_index.get(PORTS)
         self.units = np.array(
@@ -118,7 +118,8 @@ class Capacity:
         self._by_key: dict[tuple[object, ...], Shape] = {}
         nothing = (0,) * len(self.columns)
         rows = [tuple(map(demand.get, self.columns, nothing)) for demand in demands]
-        self._units = np.array(rows, np.int64).reshape(len(rows), len(self.columns))
+        # Per task of the batch, the units it needs in every column.
+        self.task_units = np.array(rows, np.int64).reshape(len(rows), len(self.columns))
         keys = [(task.role, task.allow_revocable) for task in tasks]
         sizes = self._sizes(keys).tolist()
         self.shapes = [
@@ -158,7 +159,7 @@ class Capacity:
             return np.zeros(0)
         index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         largest = np.array([self.profile(*key).scale * self.units for key in index])
-        shares = self._units / largest[[index[key] for key in keys]]
+        shares = self.task_units / largest[[index[key] for key in keys]]
         if self.ports_column is not None:
             shares[:, self.ports_column] = 0.0
         sizes: FloatArray = shares.max(axis=1, initial=0.0)
@@ -168,7 +169,9 @@ class Capacity:
         """The shape of ``tasks[index]``, of profile ``key``, needing ``row`` units per column."""
         shape = self._by_key.get((key, row))
         if shape is None:
-            shape = self._by_key[(key, row)] = Shape(self.profiles[key], self._units[index], size)
+            shape = self._by_key[(key, row)] = Shape(
+                self.profiles[key], self.task_units[index], size
+            )
         return shape
 
     def sync(self, shape: Shape) -> tuple[BoolArray, FloatArray, FloatArray]:

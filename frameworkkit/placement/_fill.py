@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from frameworkkit.placement._capacity import Capacity, Profile
+from frameworkkit.placement._capacity import Capacity
 from frameworkkit.placement._groups import Groups
 from frameworkkit.placement._plan import Plan
+from frameworkkit.placement.constraints import Constraint
 from frameworkkit.placement.resources import PORTS
 
 BoolArray = npt.NDArray[np.bool_]
@@ -36,10 +37,7 @@ Indices = npt.NDArray[np.intp]
 PATIENCE = 32
 """Agents in a row that take nothing before filling stops and leaves the rest task by task."""
 _SPENT = -1
-"""The candidate index of a task already tried on the agent being filled."""
-_SPENT_SCORE = -1.0
-"""What a spent candidate's match is made of: live candidates score 0 or more, a spent one
-less (or 0 when the agent has nothing left that scores, which the spent index tells)."""
+"""The row of a task already placed on the agent being filled."""
 
 
 @dataclass
@@ -79,46 +77,59 @@ class Filler:
         if not plans or not capacity.count:
             return list(plans)
         self.plans = plans
-        profiles: dict[int, Profile] = {}
-        for plan in plans:
-            profiles.setdefault(id(plan.shape.profile), plan.shape.profile)
-        self.profiles = list(profiles.values())
-        block = {key: index for index, key in enumerate(profiles)}
-        width = len(capacity.columns)
-        real = np.array([plan.shape.units for plan in plans], np.float64).reshape(len(plans), -1)
-        if len(self.profiles) == 1:
+        if len(capacity.profiles) == 1:
+            self.profiles = list(capacity.profiles.values())
+        else:
+            profiles = {id(plan.shape.profile): plan.shape.profile for plan in plans}
+            self.profiles = list(profiles.values())
+        tiles, width = len(self.profiles), len(capacity.columns)
+        positions = np.fromiter((plan.position for plan in plans), np.intp, len(plans))
+        real = capacity.task_units[positions].astype(np.float64)
+        if tiles == 1:
             demand = real
         else:  # each task's demand in its profile's block of columns
+            block = {id(profile): index for index, profile in enumerate(self.profiles)}
             offset = np.array([block[id(plan.shape.profile)] * width for plan in plans])
-            demand = np.zeros((len(plans), len(self.profiles) * width))
+            demand = np.zeros((len(plans), tiles * width))
             rows = np.arange(len(plans))[:, None]
             demand[rows, offset[:, None] + np.arange(width)] = real
         self.demand = np.ascontiguousarray(demand.T)  # columns x plans: fast to test and take
-        tiles = len(self.profiles)
+        self.needs: list[list[float]] = demand.tolist()  # per plan, as Python floats
+        # A spent candidate's column: demand that fits nowhere, a score below all, no row.
+        self.spent = np.concatenate(
+            [np.full(tiles * width, np.inf), [_SPENT], np.full(tiles * width, -1.0)]
+        )
         self.real = np.tile(real, tiles)  # the demand in every block: what is still to place
         load = np.array([name != PORTS for name in capacity.columns])
         largest = np.max([p.scale for p in self.profiles], axis=0) * capacity.units
-        weight_scale = np.where(load, 1.0 / largest, 0.0)
-        self.size_weight = weight_scale
-        self.weight_square = np.tile(weight_scale**2, tiles)
+        self.size_weight = np.where(load, 1.0 / largest, 0.0)
+        # Per agent, the weight of each column: its square share of the agent's capacity.
+        whole = np.concatenate([p.capacity for p in self.profiles]).astype(np.float64)
+        weight_square = np.tile(self.size_weight**2, tiles)[:, None]
+        self.weight = np.divide(weight_square, whole**2, out=np.zeros_like(whole), where=whole > 0)
         self.remaining = self.real.sum(axis=0)
-        rules: dict[tuple[object, ...], int] = {}
+        rules: dict[tuple[str, tuple[Constraint, ...]], int] = {}
         self.rule_plans: list[Plan] = []  # the first plan of each rule (group and constraints)
         rule_of = []
         for plan in plans:
-            key = (plan.task.group, *plan.hard)
+            key = (plan.task.group, plan.hard)
             rule = rules.get(key)
             if rule is None:
                 rule = rules[key] = len(self.rule_plans)
                 self.rule_plans.append(plan)
             rule_of.append(rule)
-        self.rule_of = np.array(rule_of)
+        self.rule_of = np.array(rule_of, np.intp)
+        self.rule_list = rule_of
         self.group_rules: dict[str, list[int]] = {}
         for rule, plan in enumerate(self.rule_plans):
             if self.groups.counted(plan.task.group):
                 self.group_rules.setdefault(plan.task.group, []).append(rule)
-        self.needs_gpu = np.array([plan.task.gpus > 0 for plan in plans])
-        self.urgent = np.array([plan.task.group in self.group_rules for plan in plans])
+        self.ruled = [rule for rule, plan in enumerate(self.rule_plans) if plan.hard]
+        urgent_rules = np.array([plan.task.group in self.group_rules for plan in self.rule_plans])
+        self.urgent = urgent_rules[self.rule_of]
+        gpus = capacity.column_index.get("gpus")
+        self.needs_gpu = real[:, gpus] > 0 if gpus is not None else np.zeros(len(plans), np.bool_)
+        self.gpu_agents = np.logical_or.reduce([p.gpu_agents for p in self.profiles])
         most = np.concatenate([p.free.max(axis=1) for p in self.profiles])
         left = np.flatnonzero(_fitting(self.demand, most))
         placed = np.zeros(len(plans), np.bool_)
@@ -151,89 +162,93 @@ class Filler:
         free = self._free(agent)
         demand = self.demand.take(rows, axis=1)
         keep = _fitting(demand, free)
-        if self.reserve_gpu_agents and any(p.gpu_agents[agent] for p in self.profiles):
+        if self.reserve_gpu_agents and self.gpu_agents[agent]:
             keep &= self.needs_gpu[rows]
         fitting = rows[keep]
         if not fitting.size:
             return []
         verdicts = np.ones(len(self.rule_plans), np.bool_)
-        present = np.bincount(self.rule_of[fitting], minlength=len(self.rule_plans))
-        for rule in np.flatnonzero(present).tolist():
-            verdicts[rule] = self._allows(rule, agent)
-        keep[keep] = verdicts[self.rule_of[fitting]]
+        if self.ruled:
+            present = np.bincount(self.rule_of[fitting], minlength=len(self.rule_plans)).tolist()
+            for rule in self.ruled:
+                if present[rule]:
+                    verdicts[rule] = self._allows(rule, agent)
+            keep[keep] = verdicts[self.rule_of[fitting]]
         candidates, demand = rows[keep], demand.compress(keep, axis=1)
-        whole = np.concatenate([p.capacity[:, agent] for p in self.profiles]).astype(np.float64)
-        weight = np.divide(self.weight_square, whole**2, out=np.zeros_like(whole), where=whole > 0)
-        emphasis = weight * self.remaining**2
+        emphasis = self.weight[:, agent] * self.remaining**2
+        # One array per pass holds the candidates' demand, their rows and their scores
+        # (free @ scores: each candidate's match), so that one call cuts out those that no
+        # longer fit.
+        block = np.concatenate([demand, candidates[None, :], demand * emphasis[:, None]])
         room = _Room(agent, free, free.copy(), [])
         taken: list[int] = []
         # Tasks that must spread go first: left to the end, they would strand on agents of
         # their own (they may not join the last agent if their group is there already).
         urgent = self.urgent[candidates]
-        for part in (urgent, ~urgent):
-            if part.any():
-                part_demand = demand.compress(part, axis=1)
-                self._take(room, candidates[part], part_demand, emphasis, verdicts, taken)
+        if urgent.any():
+            self._take(room, block.compress(urgent, axis=1), verdicts, taken)
+            block = block.compress(~urgent, axis=1)
+        if block.shape[1]:
+            self._take(room, block, verdicts, taken)
         self._commit(room)
         if taken:
             self.remaining -= self.real[taken].sum(axis=0)
         return taken
 
-    def _take(
-        self,
-        room: _Room,
-        candidates: Indices,
-        demand: FloatArray,
-        emphasis: FloatArray,
-        verdicts: BoolArray,
-        taken: list[int],
-    ) -> None:
-        """Place on the agent the best match of ``candidates`` (needing ``demand``) while any
-        fits and is allowed, adding their rows to ``taken``."""
+    def _take(self, room: _Room, block: FloatArray, verdicts: BoolArray, taken: list[int]) -> None:
+        """Place on the agent the best match of the candidates of ``block`` (demand, rows and
+        scores, see :meth:`_fill`) while any fits and is allowed, adding their rows to
+        ``taken``."""
         agent = room.agent
+        width = len(room.free)
         checked = not taken  # every live candidate is known to fit and be allowed
-        live = candidates.size
         # The agent only loses room as it fills, and a rule that refuses it goes on refusing
         # while it fills: a task dropped from the candidates never comes back. The candidates
         # are checked again only when the best match of them all fails the check (the best
-        # of all that fits and is allowed is the best of those that do). A candidate tried is
-        # marked spent in place (it then scores last) rather than cut out, which would copy
-        # the arrays each time; spent ones go at the next check.
-        scores = demand * emphasis[:, None]  # free @ scores: each candidate's match
+        # of all that fits and is allowed is the best of those that do); the check of one
+        # reads Python floats, cheaper than numpy for a handful of columns. A candidate
+        # placed is marked spent in place (see ``spent``) rather than cut out, which would
+        # copy the arrays each time; spent ones go at the next check.
+        spent = self.spent
+        rows, scores = block[width], block[width + 1 :]
+        needs, rule_of, plans = self.needs, self.rule_list, self.plans
+        free = room.free
+        room_left = free.tolist()
+        live = len(rows)
         ruled = bool(taken)  # whether a verdict may have changed since the candidates' check
         while live:
-            free = room.free
-            best = int((free @ scores).argmax())
-            row = int(candidates[best])
+            best = int(free.dot(scores).argmax())
+            row = int(rows[best])
             if row == _SPENT or not (
-                checked or (verdicts[self.rule_of[row]] and (demand[:, best] <= free).all())
+                checked or (verdicts[rule_of[row]] and all(map(_at_most, needs[row], room_left)))
             ):
-                keep = (candidates != _SPENT) & _fitting(demand, free)
+                keep = _fitting(block[:width], free)
                 if ruled:
-                    keep &= verdicts[self.rule_of[candidates]]
-                candidates, demand = candidates[keep], demand.compress(keep, axis=1)
-                scores = scores.compress(keep, axis=1)
-                live, checked, ruled = candidates.size, True, False
+                    keep &= verdicts[self.rule_of[rows.astype(np.intp)]]
+                block = block.compress(keep, axis=1)
+                rows, scores = block[width], block[width + 1 :]
+                live, checked, ruled = len(rows), True, False
                 continue
-            plan = self.plans[row]
+            plan = plans[row]
             if plan.deferred:
                 self.record(plan, agent)
                 room.deferred.append(plan)
-                free -= demand[:, best]
+                room_left = list(map(_minus, room_left, needs[row]))
+                free = room.free = np.array(room_left)
                 placed = True
             else:
                 self._commit(room)
                 placed = self.assign(plan, agent)
-                room.free = self._free(agent)
-                room.told = room.free.copy()
+                free = room.free = self._free(agent)
+                room.told = free.copy()
+                room_left = free.tolist()
             if placed:
                 taken.append(row)
                 for rule in self.group_rules.get(plan.task.group, ()):
                     verdicts[rule] = self._allows(rule, agent)
                     ruled = True
                 checked = False
-            candidates[best] = _SPENT
-            scores[:, best] = _SPENT_SCORE
+            block[:, best] = spent
             live -= 1
 
     def _commit(self, room: _Room) -> None:
@@ -253,6 +268,10 @@ class Filler:
     def _allows(self, rule: int, agent: int) -> bool:
         plan = self.rule_plans[rule]
         return all(self.groups.allows(c, plan.task.group, agent) for c in plan.hard)
+
+
+_at_most = float.__le__
+_minus = float.__sub__
 
 
 def _fitting(demand: FloatArray, free: FloatArray) -> BoolArray:

@@ -95,8 +95,10 @@ class Groups:
 
     def record(self, group: str, agent: int) -> None:
         """A task of ``group`` was placed on ``agent``."""
-        for tracker in self._groups.get(group, {}).values():
-            tracker.add(int(tracker.codes[agent]))
+        trackers = self._groups.get(group)
+        if trackers:
+            for tracker in trackers.values():
+                tracker.add(int(tracker.codes[agent]))
 
     def mask(self, constraint: Constraint, group: str) -> BoolArray:
         """Per agent, whether ``constraint`` lets one more task of ``group`` go there."""
@@ -110,8 +112,8 @@ class Groups:
         if not constraint.counting:
             return bool(self._static_mask(constraint)[agent])
         tracker = self._groups[group][constraint.field]
-        codes = tracker.codes[agent : agent + 1]
-        return bool(value_mask(constraint, tracker.counts, tracker.first, codes)[0])
+        code = int(tracker.codes[agent])
+        return bool(value_mask(constraint, tracker.counts, tracker.first, code))
 
     def _static_mask(self, constraint: Constraint) -> BoolArray:
         mask = self._static.get(constraint)
@@ -139,29 +141,28 @@ class Groups:
 
 
 def value_mask(
-    constraint: Constraint, counts: IntArray, first: int | None, codes: Codes
+    constraint: Constraint, counts: IntArray, first: int | None, codes: Codes | int
 ) -> BoolArray:
-    """Per entry of ``codes`` (value codes), whether an agent with that value may take one
-    more task of a group under ``constraint`` (a counting one).
+    """Per entry of ``codes`` (value codes; or for one code), whether an agent with that value
+    may take one more task of a group under ``constraint`` (a counting one).
 
     ``counts[code]`` is how many of the group's tasks sit on each value; the last code stands
     for "field missing". ``first`` is the code of the group's first task (CLUSTER).
     """
-    allowed: BoolArray
+    allowed: BoolArray | np.bool_ | bool
     if constraint.operator == "UNIQUE":
         allowed = counts[codes] == 0
     elif constraint.operator == "MAX_PER":
         allowed = counts[codes] < int(cast(str, constraint.value))
     elif constraint.operator == "CLUSTER":
-        allowed = np.ones(len(codes), np.bool_) if first is None else codes == first
+        allowed = np.ones_like(codes, np.bool_) if first is None else codes == first
     else:
         present = counts > 0
         groups = int(np.count_nonzero(present))
         if groups == 0:
-            allowed = np.ones(len(codes), np.bool_)
+            allowed = np.ones_like(codes, np.bool_)
         else:
             even = groups >= int(constraint.value or 0)
             here = counts[codes]
             allowed = (here == 0) | (even & (here == counts[present].min()))
-    verdicts: BoolArray = allowed & (codes != len(counts) - 1)
-    return verdicts
+    return cast(BoolArray, allowed & (codes != len(counts) - 1))

@@ -120,35 +120,18 @@ class Ledger:
         task's are missing. One call per agent is cheaper than a claim per task."""
         slots: Slots = list(self.entries(agent))
         claims = []
+        usable: _Usable | None = None
+        role, revocable = "", False
         for task in tasks:
-            claim = self._take(slots, agent, task)
+            if usable is None or task.role != role or task.allow_revocable != revocable:
+                role, revocable = task.role, task.allow_revocable
+                usable = self._usable_by(agent, task)
+            claim = _take(slots, agent, usable, task)
             if claim is None:
                 return None
             claims.append(claim)
         self._slots[agent] = slots
         return claims
-
-    def _take(self, slots: Slots, agent: int, task: TaskRequest) -> Claim | None:
-        usable = self._usable_by(agent, task)
-        pieces: Pieces = []
-        for name, units in task.scalar_units().items():
-            if name != "disk":
-                if not _take_units(slots, usable.scalars.get(name, ()), units, pieces):
-                    return None
-            elif not _take_disk(slots, usable, task, units, pieces):
-                return None
-        for volume_id in task.volumes:
-            index = usable.volumes.get(volume_id)
-            volume = slots[index] if index is not None else None
-            if index is None or volume is None:
-                return None
-            pieces.append((index, volume))
-            if not volume.traits.shared:
-                slots[index] = None
-        ports = _take_ports(slots, usable.ports, task, pieces) if task.ports else ()
-        if ports is None:
-            return None
-        return Claim(agent=agent, pieces=tuple(pieces), ports=ports)
 
     def release(self, claim: Claim) -> None:
         """Give a claim's pieces back to its agent."""
@@ -159,6 +142,29 @@ class Ledger:
                 slots[index] = piece
             elif not piece.traits.indivisible:  # an indivisible piece still here: shared volume
                 slots[index] = current.plus(piece)
+
+
+def _take(slots: Slots, agent: int, usable: _Usable, task: TaskRequest) -> Claim | None:
+    """Take ``task``'s resources from ``slots`` (``agent``'s, ``usable`` by its role)."""
+    pieces: Pieces = []
+    for name, units in task.scalar_units().items():
+        if name != "disk":
+            if not _take_units(slots, usable.scalars.get(name, ()), units, pieces):
+                return None
+        elif not _take_disk(slots, usable, task, units, pieces):
+            return None
+    for volume_id in task.volumes:
+        index = usable.volumes.get(volume_id)
+        volume = slots[index] if index is not None else None
+        if index is None or volume is None:
+            return None
+        pieces.append((index, volume))
+        if not volume.traits.shared:
+            slots[index] = None
+    ports = _take_ports(slots, usable.ports, task, pieces) if task.ports else ()
+    if ports is None:
+        return None
+    return Claim(agent, tuple(pieces), ports)
 
 
 def _take_units(slots: Slots, indices: Sequence[int], need: int, pieces: Pieces) -> bool:
@@ -208,31 +214,43 @@ def _take_disk(slots: Slots, usable: _Usable, task: TaskRequest, need: int, piec
 def _take_ports(
     slots: Slots, holders: list[int], task: TaskRequest, pieces: Pieces
 ) -> tuple[AssignedPort, ...] | None:
-    entries = [(index, entry) for index in holders if (entry := slots[index]) is not None]
     taken: dict[int, RangeSet] = {}
+    wanted = 0
     for spec in task.ports:
-        if spec.port:
-            owner = next((i for i, e in entries if _ranges.contains(e.ranges, spec.port)), None)
-            if owner is None:
-                return None
-            taken[owner] = _ranges.union(taken.get(owner, ()), ((spec.port, spec.port),))
-    wanted = sum(1 for spec in task.ports if not spec.port)
+        if not spec.port:
+            wanted += 1
+            continue
+        owner = next(
+            (
+                index
+                for index in holders
+                if (entry := slots[index]) is not None and _ranges.contains(entry.ranges, spec.port)
+            ),
+            None,
+        )
+        if owner is None:
+            return None
+        taken[owner] = _ranges.union(taken.get(owner, ()), ((spec.port, spec.port),))
     chosen: list[int] = []
-    for index, entry in entries:
+    for index in holders:
         if len(chosen) == wanted:
             break
-        free = _ranges.difference(entry.ranges, taken[index]) if index in taken else entry.ranges
+        entry = slots[index]
+        if entry is None:
+            continue
+        used = taken.get(index)
+        free = _ranges.difference(entry.ranges, used) if used else entry.ranges
         got = _ranges.first(free, wanted - len(chosen))
         if got:
             chosen.extend(n for begin, end in got for n in range(begin, end + 1))
-            taken[index] = _ranges.union(taken[index], got) if index in taken else got
+            taken[index] = _ranges.union(used, got) if used else got
     if len(chosen) < wanted:
         return None
     for index, used in taken.items():
         holder = slots[index]
         assert holder is not None
-        pieces.append((index, holder.with_quantity(ranges=used)))
+        pieces.append((index, ResourceEntry(holder.traits, ranges=used)))
         rest = _ranges.difference(holder.ranges, used)
-        slots[index] = holder.with_quantity(ranges=rest) if rest else None
+        slots[index] = ResourceEntry(holder.traits, ranges=rest) if rest else None
     picks = iter(chosen)
-    return tuple(AssignedPort(port=spec.port or next(picks), name=spec.name) for spec in task.ports)
+    return tuple([AssignedPort(spec.port or next(picks), spec.name) for spec in task.ports])

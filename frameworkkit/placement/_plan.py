@@ -28,6 +28,7 @@ class Plan:
     """
 
     task: TaskRequest
+    position: int  # in the batch
     shape: Shape
     hard: tuple[Constraint, ...]
     soft: tuple[Constraint, ...]

@@ -26,7 +26,7 @@ from frameworkkit.placement._fill import Filler
 from frameworkkit.placement._groups import Groups
 from frameworkkit.placement._ledger import Ledger
 from frameworkkit.placement._plan import Plan
-from frameworkkit.placement.offers import OfferPool
+from frameworkkit.placement.offers import AgentOffers, OfferPool
 from frameworkkit.placement.request import RunningTask, TaskRequest
 from frameworkkit.placement.resources import PORTS
 from frameworkkit.placement.result import (
@@ -113,23 +113,27 @@ class _Batch:
         one_profile = len(self.capacity.profiles) == 1
         shapes = self.capacity.shapes
         self.plans = [
-            self._plan(task, shape, one_profile) for task, shape in zip(tasks, shapes, strict=True)
+            self._plan(position, task, shape, one_profile)
+            for position, (task, shape) in enumerate(zip(tasks, shapes, strict=True))
         ]
         self.placements = 0
 
-    def _plan(self, task: TaskRequest, shape: Shape, one_profile: bool) -> Plan:
+    def _plan(self, position: int, task: TaskRequest, shape: Shape, one_profile: bool) -> Plan:
         counted = bool(task.volumes) or (task.disk > 0 and task.disk_source != "ROOT")
-        counted |= bool(task.ports) and any(spec.port for spec in task.ports)
+        if task.ports and not counted:
+            counted = any(spec.port for spec in task.ports)
         constraints = task.constraints
-        movable = not (counted or constraints or task.locality or self.groups.counted(task.group))
+        if constraints:
+            hard = tuple(c for c in constraints if not c.soft)
+            soft = tuple(c for c in constraints if c.soft)
+        else:
+            hard = soft = ()
+        locality = self.groups.locality(task) if task.locality else None
+        movable = not (
+            counted or constraints or locality is not None or self.groups.counted(task.group)
+        )
         return Plan(
-            task=task,
-            shape=shape,
-            hard=tuple(c for c in constraints if not c.soft) if constraints else (),
-            soft=tuple(c for c in constraints if c.soft) if constraints else (),
-            locality=self.groups.locality(task) if task.locality else None,
-            movable=movable,
-            deferred=one_profile and not counted,
+            task, position, shape, hard, soft, locality, movable, one_profile and not counted
         )
 
     def run(self) -> PlacementResult:
@@ -326,17 +330,20 @@ class _Batch:
     def _result(self) -> PlacementResult:
         assignments: dict[str, Assignment] = {}
         unplaced: dict[str, Unplaced] = {}
+        agents: dict[int, AgentOffers] = {}
         for plan in self.plans:
             claim = plan.claim
             if claim is None:
                 unplaced[plan.task.id] = Unplaced(plan.task, plan.reasons, len(self.pool))
                 continue
-            agent_offers = self.pool.agent(claim.agent)
+            agent_offers = agents.get(claim.agent)
+            if agent_offers is None:
+                agent_offers = agents[claim.agent] = self.pool.agent(claim.agent)
             assignments[plan.task.id] = Assignment(
-                task=plan.task,
-                agent=agent_offers.agent,
-                offer_ids=agent_offers.offer_ids,
-                resources=tuple(piece.to_message() for _, piece in claim.pieces),
-                ports=claim.ports,
+                plan.task,
+                agent_offers.agent,
+                agent_offers.offer_ids,
+                tuple([piece.to_message() for _, piece in claim.pieces]),
+                claim.ports,
             )
         return PlacementResult(assignments, unplaced, self.pool)
