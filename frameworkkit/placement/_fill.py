@@ -59,16 +59,16 @@ class Filler:
         capacity: Capacity,
         groups: Groups,
         assign: Callable[[Plan, int], bool],
-        record: Callable[[Plan, int], None],
+        note: Callable[[Sequence[Plan], int], None],
         reserve_gpu_agents: bool,
     ) -> None:
-        """``assign`` places a plan on an agent, its claim and columns included (False if the
-        claim fails); ``record`` only notes where a deferred plan went, its columns left to
-        the filler."""
+        """``assign`` places a plan on an agent, its claim, columns and constraint counts
+        included (False if the claim fails); ``note`` only notes where deferred plans went,
+        their columns and constraint counts left to the filler."""
         self.capacity = capacity
         self.groups = groups
         self.assign = assign
-        self.record = record
+        self.note = note
         self.reserve_gpu_agents = reserve_gpu_agents
 
     def run(self, plans: Sequence[Plan]) -> list[Plan]:
@@ -231,7 +231,6 @@ class Filler:
                 continue
             plan = plans[row]
             if plan.deferred:
-                self.record(plan, agent)
                 room.deferred.append(plan)
                 room_left = list(map(_minus, room_left, needs[row]))
                 free = room.free = np.array(room_left)
@@ -244,8 +243,12 @@ class Filler:
                 room_left = free.tolist()
             if placed:
                 taken.append(row)
-                for rule in self.group_rules.get(plan.task.group, ()):
-                    verdicts[rule] = self._allows(rule, agent)
+                rules = self.group_rules.get(plan.task.group)
+                if rules:
+                    if plan.deferred:
+                        self.groups.record(plan.task.group, agent)
+                    for rule in rules:
+                        verdicts[rule] = self._allows(rule, agent)
                     ruled = True
                 checked = False
             block[:, best] = spent
@@ -254,6 +257,7 @@ class Filler:
     def _commit(self, room: _Room) -> None:
         """Subtract the deferred plans placed on the agent from its columns, all at once."""
         if room.deferred:
+            self.note(room.deferred, room.agent)
             units = (room.told - room.free).astype(np.int64)
             profile = room.deferred[0].shape.profile
             self.capacity.defer(room.agent, profile, units, placed=len(room.deferred))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+
+import msgspec
 
 from frameworkkit.placement import _ranges
 from frameworkkit.placement._ranges import RangeSet
@@ -22,7 +23,7 @@ Slots = list[ResourceEntry | None]
 Pieces = list[tuple[int, ResourceEntry]]
 
 
-class Claim(NamedTuple):
+class Claim(msgspec.Struct, frozen=True, gc=False):
     """What one task took on one agent: (slot, piece) pairs and the ports it got."""
 
     agent: int

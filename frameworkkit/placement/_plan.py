@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import msgspec
 import numpy as np
 import numpy.typing as npt
 
@@ -16,8 +15,7 @@ from frameworkkit.placement.result import Rejection
 FloatArray = npt.NDArray[np.float64]
 
 
-@dataclass(slots=True)
-class Plan:
+class Plan(msgspec.Struct, gc=False):
     """A task with its shape, its constraints split hard and soft, its locality scores, whether
     consolidation may move it and whether its exact resources are claimed at the end; once
     decided, its agent (and claim) or the reasons it has none.
@@ -25,6 +23,9 @@ class Plan:
     A deferred task is placed on the numpy totals alone and its exact resources are claimed
     when the batch is done: only for tasks whose needs the totals count exactly (no fixed
     ports, volumes or PATH/MOUNT disks) in batches of one profile, so the claim cannot fail.
+
+    A struct rather than a dataclass: a batch makes one per task, and a struct is built
+    several times faster.
     """
 
     task: TaskRequest

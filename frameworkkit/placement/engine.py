@@ -144,7 +144,7 @@ class _Batch:
             picky = [plan for plan in order if not plan.fillable]
             failed = [plan for plan in picky if not self._place(plan)]
             filler = Filler(
-                self.capacity, self.groups, self._assign, self._record, self.reserve_gpu_agents
+                self.capacity, self.groups, self._assign, self._note, self.reserve_gpu_agents
             )
             left = filler.run([plan for plan in order if plan.fillable])
             failed += [plan for plan in left if not self._place(plan)]
@@ -221,15 +221,18 @@ class _Batch:
                 return False
             plan.claim = claim
             self.capacity.refresh(agent, placed=1)
-        self._record(plan, agent)
+        self._note((plan,), agent)
+        self.groups.record(plan.task.group, agent)
         return True
 
-    def _record(self, plan: Plan, agent: int) -> None:
-        """Note that ``plan`` went to ``agent`` (its claim or columns already seen to)."""
-        plan.agent = agent
-        self.placements += 1
-        plan.order = self.placements
-        self.groups.record(plan.task.group, agent)
+    def _note(self, plans: Sequence[Plan], agent: int) -> None:
+        """Note that ``plans`` went to ``agent``, in this order (their claims or columns
+        already seen to, their constraint counts not)."""
+        order = self.placements
+        for plan in plans:
+            order += 1
+            plan.agent, plan.order = agent, order
+        self.placements = order
 
     def _unassign(self, plan: Plan) -> None:
         """Take a placed task (without counting constraints) off its agent."""
