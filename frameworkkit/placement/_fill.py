@@ -18,7 +18,7 @@ profile's block of columns, so one comparison and one dot product serve them all
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +34,8 @@ BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 Indices = npt.NDArray[np.intp]
 
+FIRST_AGENTS = 512
+"""Agents put in order before filling starts; the rest are ordered only if it gets to them."""
 PATIENCE = 32
 """Agents in a row that take nothing before filling stops and leaves the rest task by task."""
 _SPENT = -1
@@ -103,10 +105,7 @@ class Filler:
         load = np.array([name != PORTS for name in capacity.columns])
         largest = np.max([p.scale for p in self.profiles], axis=0) * capacity.units
         self.size_weight = np.where(load, 1.0 / largest, 0.0)
-        # Per agent, the weight of each column: its square share of the agent's capacity.
-        whole = np.concatenate([p.capacity for p in self.profiles]).astype(np.float64)
-        weight_square = np.tile(self.size_weight**2, tiles)[:, None]
-        self.weight = np.divide(weight_square, whole**2, out=np.zeros_like(whole), where=whole > 0)
+        self.weight_square = np.tile(self.size_weight**2, tiles)
         self.remaining = self.real.sum(axis=0)
         rules: dict[tuple[str, tuple[Constraint, ...]], int] = {}
         self.rule_plans: list[Plan] = []  # the first plan of each rule (group and constraints)
@@ -137,14 +136,14 @@ class Filler:
         for agent in self._agent_order():
             if not left.size or misses >= PATIENCE:
                 break
-            taken = self._fill(int(agent), left)
+            taken = self._fill(agent, left)
             if taken:
                 placed[taken] = True
                 left = left[~placed[left]]
             misses = 0 if taken else misses + 1
         return [plan for plan in plans if plan.agent is None]
 
-    def _agent_order(self) -> Indices:
+    def _agent_order(self) -> Iterator[int]:
         """Agents in use first, then by size (shares of the largest agent), ties seeded."""
         capacity = self.capacity
         size = np.zeros(capacity.count)
@@ -154,32 +153,46 @@ class Filler:
         # One key sorts faster than lexsort: agents in use ahead of all others (a size is a
         # sum of shares, one per column and profile), the tie-break below any size difference.
         ahead = float(len(self.size_weight) * len(self.profiles)) + 1.0
-        order: Indices = np.argsort(capacity.tie_break - size - ahead * occupied)
-        return order
+        key = capacity.tie_break - size - ahead * occupied
+        # A batch seldom needs more than the first few hundred agents: sort those alone,
+        # and the rest only if filling gets to them.
+        if len(key) > FIRST_AGENTS:
+            head = np.argpartition(key, FIRST_AGENTS - 1)[:FIRST_AGENTS]
+            yield from head[np.argsort(key[head])].tolist()
+            key[head] = np.inf  # the others, in order, come before these
+            yield from np.argsort(key)[: len(key) - FIRST_AGENTS].tolist()
+        else:
+            yield from np.argsort(key).tolist()
 
     def _fill(self, agent: int, rows: Indices) -> list[int]:
         """Fill ``agent`` from ``rows`` (plan indices); returns the rows placed."""
         free = self._free(agent)
-        demand = self.demand.take(rows, axis=1)
-        keep = _fitting(demand, free)
+        width = len(free)
+        keep = _fitting(self.demand, free)[rows]
         if self.reserve_gpu_agents and self.gpu_agents[agent]:
             keep &= self.needs_gpu[rows]
-        fitting = rows[keep]
-        if not fitting.size:
+        candidates = rows[keep]
+        if not candidates.size:
             return []
         verdicts = np.ones(len(self.rule_plans), np.bool_)
         if self.ruled:
-            present = np.bincount(self.rule_of[fitting], minlength=len(self.rule_plans)).tolist()
+            rules = self.rule_of[candidates]
+            present = np.bincount(rules, minlength=len(self.rule_plans)).tolist()
             for rule in self.ruled:
                 if present[rule]:
                     verdicts[rule] = self._allows(rule, agent)
-            keep[keep] = verdicts[self.rule_of[fitting]]
-        candidates, demand = rows[keep], demand.compress(keep, axis=1)
-        emphasis = self.weight[:, agent] * self.remaining**2
+            candidates = candidates[verdicts[rules]]
+        # Each column's weight: its square share of the agent's capacity (see the module).
+        whole = self._capacity(agent) ** 2
+        weight = np.divide(self.weight_square, whole, out=np.zeros_like(whole), where=whole > 0)
+        emphasis = weight * self.remaining**2
         # One array per pass holds the candidates' demand, their rows and their scores
         # (free @ scores: each candidate's match), so that one call cuts out those that no
         # longer fit.
-        block = np.concatenate([demand, candidates[None, :], demand * emphasis[:, None]])
+        block = np.empty((2 * width + 1, len(candidates)))
+        self.demand.take(candidates, axis=1, out=block[:width])
+        block[width] = candidates
+        np.multiply(block[:width], emphasis[:, None], out=block[width + 1 :])
         room = _Room(agent, free, free.copy(), [])
         taken: list[int] = []
         # Tasks that must spread go first: left to the end, they would strand on agents of
@@ -220,7 +233,11 @@ class Filler:
             best = int(free.dot(scores).argmax())
             row = int(rows[best])
             if row == _SPENT or not (
-                checked or (verdicts[rule_of[row]] and all(map(_at_most, needs[row], room_left)))
+                checked
+                or (
+                    (not ruled or verdicts[rule_of[row]])
+                    and all(map(_at_most, needs[row], room_left))
+                )
             ):
                 keep = _fitting(block[:width], free)
                 if ruled:
@@ -263,6 +280,11 @@ class Filler:
             self.capacity.defer(room.agent, profile, units, placed=len(room.deferred))
             room.deferred.clear()
             room.told = room.free.copy()
+
+    def _capacity(self, agent: int) -> FloatArray:
+        if len(self.profiles) == 1:
+            return self.profiles[0].capacity[:, agent].astype(np.float64)
+        return np.concatenate([p.capacity[:, agent] for p in self.profiles]).astype(np.float64)
 
     def _free(self, agent: int) -> FloatArray:
         if len(self.profiles) == 1:
