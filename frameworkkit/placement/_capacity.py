@@ -160,7 +160,9 @@ class Capacity:
             return np.zeros(0)
         index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         largest = np.array([self.profile(*key).scale * self.units for key in index])
-        shares = self.task_units / largest[[index[key] for key in keys]]
+        if len(index) > 1:
+            largest = largest[[index[key] for key in keys]]
+        shares = self.task_units / largest
         if self.ports_column is not None:
             shares[:, self.ports_column] = 0.0
         sizes: FloatArray = shares.max(axis=1, initial=0.0)

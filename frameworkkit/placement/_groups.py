@@ -42,7 +42,7 @@ class _Field:
                 extra.setdefault(value, len(values) + len(extra))
         missing = len(values) + len(extra)
         codes = np.where(pool_codes < 0, missing, pool_codes).astype(np.intp)
-        return cls(pool, name, codes, (*values, *extra), extra)
+        return cls(pool, name, codes, (*values, *extra) if extra else values, extra)
 
     def code(self, value: str | None) -> int:
         """The code of a value (the last code when the agent lacks the field)."""

@@ -37,8 +37,7 @@ class _Usable:
     they are taken. An entry keeps its slot for the whole run (it only shrinks, empties or
     comes back), so this holds for the run."""
 
-    scalars: dict[str, list[int]]
-    root_disks: list[int]
+    scalars: dict[str, list[int]]  # "disk": the root disks
     path_disks: dict[str | None, list[int]]  # by source root
     mount_disks: list[int]
     volumes: dict[str, int]
@@ -59,16 +58,14 @@ def _usable(entries: Sequence[ResourceEntry], role: str, revocable: bool) -> _Us
     ]
     if any(entry.traits.reservations or entry.traits.revocable for _, entry in pairs):
         pairs.sort(key=_preference)
-    usable = _Usable({}, [], {}, [], {}, [])
+    usable = _Usable({}, {}, [], {}, [])
     for index, entry in pairs:
         traits = entry.traits
         if traits.kind == "SCALAR":
             if traits.volume_id is not None:
                 usable.volumes.setdefault(traits.volume_id, index)
-            elif traits.name != "disk":
+            elif traits.name != "disk" or traits.disk_source is None:
                 usable.scalars.setdefault(traits.name, []).append(index)
-            elif traits.disk_source is None:
-                usable.root_disks.append(index)
             elif traits.disk_source == "PATH":
                 usable.path_disks.setdefault(traits.disk_root, []).append(index)
             elif traits.disk_source == "MOUNT":
@@ -149,10 +146,10 @@ def _take(slots: Slots, agent: int, usable: _Usable, task: TaskRequest) -> Claim
     """Take ``task``'s resources from ``slots`` (``agent``'s, ``usable`` by its role)."""
     pieces: Pieces = []
     for name, units in task.scalar_units().items():
-        if name != "disk":
-            if not _take_units(slots, usable.scalars.get(name, ()), units, pieces):
+        if name == "disk" and task.disk_source != "ROOT":
+            if not _take_disk(slots, usable, task, units, pieces):
                 return None
-        elif not _take_disk(slots, usable, task, units, pieces):
+        elif not _take_units(slots, usable.scalars.get(name, ()), units, pieces):
             return None
     for volume_id in task.volumes:
         index = usable.volumes.get(volume_id)
@@ -187,8 +184,7 @@ def _take_units(slots: Slots, indices: Sequence[int], need: int, pieces: Pieces)
 
 
 def _take_disk(slots: Slots, usable: _Usable, task: TaskRequest, need: int, pieces: Pieces) -> bool:
-    if task.disk_source == "ROOT":
-        return _take_units(slots, usable.root_disks, need, pieces)
+    """Take a PATH or MOUNT disk (the root disk is taken as a scalar)."""
     if task.disk_source == "PATH":
         totals = {
             root_path: sum(entry.units for i in indices if (entry := slots[i]) is not None)
@@ -215,7 +211,7 @@ def _take_disk(slots: Slots, usable: _Usable, task: TaskRequest, need: int, piec
 def _take_ports(
     slots: Slots, holders: list[int], task: TaskRequest, pieces: Pieces
 ) -> tuple[AssignedPort, ...] | None:
-    taken: dict[int, RangeSet] = {}
+    fixed: dict[int, RangeSet] = {}  # per holder, the fixed ports the task asks of it
     wanted = 0
     for spec in task.ports:
         if not spec.port:
@@ -231,27 +227,24 @@ def _take_ports(
         )
         if owner is None:
             return None
-        taken[owner] = _ranges.union(taken.get(owner, ()), ((spec.port, spec.port),))
-    chosen: list[int] = []
+        fixed[owner] = _ranges.union(fixed.get(owner, ()), ((spec.port, spec.port),))
+    chosen: list[int] = []  # the lowest free ports, holder by holder
     for index in holders:
-        if len(chosen) == wanted:
+        if len(chosen) == wanted and not fixed:
             break
         entry = slots[index]
         if entry is None:
             continue
-        used = taken.get(index)
+        used = fixed.pop(index, ())
         free = _ranges.difference(entry.ranges, used) if used else entry.ranges
-        got = _ranges.first(free, wanted - len(chosen))
-        if got:
-            chosen.extend(n for begin, end in got for n in range(begin, end + 1))
-            taken[index] = _ranges.union(used, got) if used else got
+        got, rest = _ranges.split_first(free, wanted - len(chosen))
+        for begin, end in got:
+            chosen.extend(range(begin, end + 1))
+        if got or used:
+            used = _ranges.union(used, got) if used and got else used or got
+            pieces.append((index, ResourceEntry(entry.traits, ranges=used)))
+            slots[index] = ResourceEntry(entry.traits, ranges=rest) if rest else None
     if len(chosen) < wanted:
         return None
-    for index, used in taken.items():
-        holder = slots[index]
-        assert holder is not None
-        pieces.append((index, ResourceEntry(holder.traits, ranges=used)))
-        rest = _ranges.difference(holder.ranges, used)
-        slots[index] = ResourceEntry(holder.traits, ranges=rest) if rest else None
     picks = iter(chosen)
     return tuple([AssignedPort(spec.port or next(picks), spec.name) for spec in task.ports])

@@ -71,5 +71,19 @@ def first(ranges: RangeSet, count: int) -> RangeSet:
     return tuple(taken)
 
 
+def split_first(ranges: RangeSet, count: int) -> tuple[RangeSet, RangeSet]:
+    """:func:`first` and the rest of the set, in one pass."""
+    taken: list[tuple[int, int]] = []
+    for position, (begin, end) in enumerate(ranges):
+        if count <= 0:
+            return tuple(taken), ranges[position:]
+        last = min(end, begin + count - 1)
+        taken.append((begin, last))
+        count -= last - begin + 1
+        if last < end:
+            return tuple(taken), ((last + 1, end), *ranges[position + 1 :])
+    return tuple(taken), ()
+
+
 def from_numbers(numbers: Iterable[int]) -> RangeSet:
     return normalize((number, number) for number in numbers)

@@ -22,6 +22,9 @@ from frameworkkit.protocol import messages
 UNITS_PER_SCALAR = 1000
 """Scalars are stored as integers of this many units per 1.0 (Mesos keeps three decimals)."""
 
+_replace = msgspec.structs.replace  # bound once: entries are written out per task placed
+_Scalar = messages.Scalar
+
 ResourceKind = Literal["SCALAR", "RANGES", "SET"]
 
 PORTS = "ports"
@@ -181,7 +184,7 @@ class ResourceEntry(msgspec.Struct, frozen=True, gc=False):
         """The ``Resource`` message for this entry's quantity, everything else as offered."""
         message, kind = self.traits.message, self.traits.kind
         if kind == "SCALAR":
-            return msgspec.structs.replace(message, scalar=messages.Scalar(from_units(self.units)))
+            return _replace(message, scalar=_Scalar(self.units / UNITS_PER_SCALAR))
         if kind == "RANGES":
             ranges = [messages.Range(begin=begin, end=end) for begin, end in self.ranges]
             return msgspec.structs.replace(message, ranges=messages.Ranges(range=ranges))
