@@ -122,10 +122,12 @@ class Capacity:
         # Per task of the batch, the units it needs in every column.
         self.task_units = np.array(rows, np.int64).reshape(len(rows), len(self.columns))
         keys = [(task.role, task.allow_revocable) for task in tasks]
-        sizes = self._sizes(keys).tolist()
+        self.task_sizes = self._sizes(keys)  # per task, the largest share it needs
         self.shapes = [
             self._shape(key, row, index, size)
-            for index, (key, row, size) in enumerate(zip(keys, rows, sizes, strict=True))
+            for index, (key, row, size) in enumerate(
+                zip(keys, rows, self.task_sizes.tolist(), strict=True)
+            )
         ]
         self.changes: list[int] = []  # an agent each time its resources changed
         self.pending = np.zeros((len(self.columns), self.count), np.int64)  # deferred units

@@ -106,6 +106,7 @@ class Filler:
         largest = np.max([p.scale for p in self.profiles], axis=0) * capacity.units
         self.size_weight = np.where(load, 1.0 / largest, 0.0)
         self.weight_square = np.tile(self.size_weight**2, tiles)
+        self.weights: dict[bytes, FloatArray] = {}  # by the agent's capacity, see _weight
         self.remaining = self.real.sum(axis=0)
         rules: dict[tuple[str, tuple[Constraint, ...]], int] = {}
         self.rule_plans: list[Plan] = []  # the first plan of each rule (group and constraints)
@@ -124,6 +125,10 @@ class Filler:
             if self.groups.counted(plan.task.group):
                 self.group_rules.setdefault(plan.task.group, []).append(rule)
         self.ruled = [rule for rule, plan in enumerate(self.rule_plans) if plan.hard]
+        self.allowed = np.ones(len(self.rule_plans), np.bool_)  # every rule's verdict: yes
+        self.waiting = [0] * len(self.rule_plans)  # per rule, its plans not placed yet
+        for rule in rule_of:
+            self.waiting[rule] += 1
         urgent_rules = np.array([plan.task.group in self.group_rules for plan in self.rule_plans])
         self.urgent = urgent_rules[self.rule_of]
         gpus = capacity.column_index.get("gpus")
@@ -174,18 +179,13 @@ class Filler:
         candidates = rows[keep]
         if not candidates.size:
             return []
-        verdicts = np.ones(len(self.rule_plans), np.bool_)
-        if self.ruled:
-            rules = self.rule_of[candidates]
-            present = np.bincount(rules, minlength=len(self.rule_plans)).tolist()
-            for rule in self.ruled:
-                if present[rule]:
-                    verdicts[rule] = self._allows(rule, agent)
-            candidates = candidates[verdicts[rules]]
-        # Each column's weight: its square share of the agent's capacity (see the module).
-        whole = self._capacity(agent) ** 2
-        weight = np.divide(self.weight_square, whole, out=np.zeros_like(whole), where=whole > 0)
-        emphasis = weight * self.remaining**2
+        verdicts = self.allowed.copy()
+        ruled = [rule for rule in self.ruled if self.waiting[rule]]
+        if ruled:
+            for rule in ruled:
+                verdicts[rule] = self._allows(rule, agent)
+            candidates = candidates[verdicts[self.rule_of[candidates]]]
+        emphasis = self._weight(agent) * self.remaining**2
         # One array per pass holds the candidates' demand, their rows and their scores
         # (free @ scores: each candidate's match), so that one call cuts out those that no
         # longer fit.
@@ -206,6 +206,8 @@ class Filler:
         self._commit(room)
         if taken:
             self.remaining -= self.real[taken].sum(axis=0)
+            for row in taken:
+                self.waiting[self.rule_list[row]] -= 1
         return taken
 
     def _take(self, room: _Room, block: FloatArray, verdicts: BoolArray, taken: list[int]) -> None:
@@ -232,13 +234,11 @@ class Filler:
         while live:
             best = int(free.dot(scores).argmax())
             row = int(rows[best])
-            if row == _SPENT or not (
-                checked
-                or (
-                    (not ruled or verdicts[rule_of[row]])
-                    and all(map(_at_most, needs[row], room_left))
-                )
-            ):
+            fits = row != _SPENT and (checked or not ruled or bool(verdicts[rule_of[row]]))
+            if fits:
+                after = list(map(_minus, room_left, needs[row]))  # the room it would leave
+                fits = checked or min(after) >= 0.0
+            if not fits:
                 keep = _fitting(block[:width], free)
                 if ruled:
                     keep &= verdicts[self.rule_of[rows.astype(np.intp)]]
@@ -249,8 +249,8 @@ class Filler:
             plan = plans[row]
             if plan.deferred:
                 room.deferred.append(plan)
-                room_left = list(map(_minus, room_left, needs[row]))
-                free = room.free = np.array(room_left)
+                room_left = after
+                free = room.free = np.array(after)
                 placed = True
             else:
                 self._commit(room)
@@ -281,10 +281,22 @@ class Filler:
             room.deferred.clear()
             room.told = room.free.copy()
 
-    def _capacity(self, agent: int) -> FloatArray:
+    def _weight(self, agent: int) -> FloatArray:
+        """Each column's weight on the agent: its square share of the agent's capacity (see
+        the module); agents of one size share it."""
         if len(self.profiles) == 1:
-            return self.profiles[0].capacity[:, agent].astype(np.float64)
-        return np.concatenate([p.capacity[:, agent] for p in self.profiles]).astype(np.float64)
+            whole = self.profiles[0].capacity[:, agent]
+        else:
+            whole = np.concatenate([p.capacity[:, agent] for p in self.profiles])
+        key = whole.tobytes()
+        weight = self.weights.get(key)
+        if weight is None:
+            square = whole.astype(np.float64) ** 2
+            weight = np.divide(
+                self.weight_square, square, out=np.zeros_like(square), where=square > 0
+            )
+            self.weights[key] = weight
+        return weight
 
     def _free(self, agent: int) -> FloatArray:
         if len(self.profiles) == 1:
@@ -296,7 +308,6 @@ class Filler:
         return all(self.groups.allows(c, plan.task.group, agent) for c in plan.hard)
 
 
-_at_most = float.__le__
 _minus = float.__sub__
 
 

@@ -14,6 +14,7 @@ left get their reasons, counted against the final state of the batch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +42,8 @@ from frameworkkit.protocol import messages
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
+
+_placement_order = attrgetter("order")
 
 
 def place(
@@ -137,9 +140,11 @@ class _Batch:
         )
 
     def run(self) -> PlacementResult:
-        order = list(self.plans)
         if self.strategy.largest_first:
-            order.sort(key=lambda plan: -plan.shape.size)
+            largest = np.argsort(-self.capacity.task_sizes, kind="stable").tolist()
+            order = [self.plans[position] for position in largest]
+        else:
+            order = list(self.plans)
         if self.strategy.fills_agents:
             picky = [plan for plan in order if not plan.fillable]
             failed = [plan for plan in picky if not self._place(plan)]
@@ -247,7 +252,7 @@ class _Batch:
     def _settle(self) -> None:
         """Claim the exact resources of the deferred tasks, per agent in placement order."""
         waiting = [plan for plan in self.plans if plan.deferred and plan.agent is not None]
-        waiting.sort(key=lambda plan: plan.order)
+        waiting.sort(key=_placement_order)
         by_agent: dict[int, list[Plan]] = {}
         for plan in waiting:
             by_agent.setdefault(plan.placed(), []).append(plan)

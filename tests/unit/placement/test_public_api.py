@@ -15,7 +15,7 @@ def test_all_is_unique_and_complete() -> None:
 
 def test_placement_imports_no_io_layers() -> None:
     allowed: tuple[str, ...] = ("__future__", "abc", "collections", "contextlib", "dataclasses")
-    allowed += ("functools",)
+    allowed += ("functools", "operator")
     allowed += ("math", "re", "typing", "msgspec", "numpy")
     allowed += (
         "frameworkkit.placement",
