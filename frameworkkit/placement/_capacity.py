@@ -87,8 +87,8 @@ def task_demand(task: TaskRequest) -> Mapping[str, int]:
 
 
 class Capacity:
-    """The columns of every profile, the shape of every task (``shapes[i]`` for ``tasks[i]``)
-    and, per shape, where it fits and how the strategy scores each agent."""
+    """The columns of every profile, each task's needs, profile and shape (``shape(i)`` for
+    ``tasks[i]``) and, per shape, where it fits and how the strategy scores each agent."""
 
     def __init__(
         self,
@@ -104,7 +104,10 @@ class Capacity:
         self.ledger = ledger
         self.strategy = strategy
         demands = [task_demand(task) for task in tasks]
-        self.columns = list(dict.fromkeys(name for demand in demands for name in demand))
+        names: dict[str, int] = {}
+        for demand in demands:
+            names.update(demand)
+        self.columns = list(names)
         self.column_index = {name: i for i, name in enumerate(self.columns)}
         self.ports_column = self.column_index.get(PORTS)
         self.units = np.array(
@@ -123,12 +126,9 @@ class Capacity:
         self.task_units = np.array(rows, np.int64).reshape(len(rows), len(self.columns))
         keys = [(task.role, task.allow_revocable) for task in tasks]
         self.task_sizes = self._sizes(keys)  # per task, the largest share it needs
-        self.shapes = [
-            self._shape(key, row, index, size)
-            for index, (key, row, size) in enumerate(
-                zip(keys, rows, self.task_sizes.tolist(), strict=True)
-            )
-        ]
+        self.task_profiles = [self.profiles[key] for key in keys]
+        self._keys = keys
+        self._shapes: list[Shape | None] = [None] * len(tasks)
         self.changes: list[int] = []  # an agent each time its resources changed
         self.pending = np.zeros((len(self.columns), self.count), np.int64)  # deferred units
 
@@ -170,13 +170,18 @@ class Capacity:
         sizes: FloatArray = shares.max(axis=1, initial=0.0)
         return sizes
 
-    def _shape(self, key: tuple[str, bool], row: tuple[int, ...], index: int, size: float) -> Shape:
-        """The shape of ``tasks[index]``, of profile ``key``, needing ``row`` units per column."""
-        shape = self._by_key.get((key, row))
+    def shape(self, position: int) -> Shape:
+        """The shape of ``tasks[position]``, made when first asked for: tasks of one profile
+        that need the same amounts share it (and its arrays)."""
+        shape = self._shapes[position]
         if shape is None:
-            shape = self._by_key[(key, row)] = Shape(
-                self.profiles[key], self.task_units[index], size
-            )
+            units = self.task_units[position]
+            key = (self._keys[position], units.tobytes())
+            shape = self._by_key.get(key)
+            if shape is None:
+                size = float(self.task_sizes[position])
+                shape = self._by_key[key] = Shape(self.task_profiles[position], units, size)
+            self._shapes[position] = shape
         return shape
 
     def sync(self, shape: Shape) -> tuple[BoolArray, FloatArray, FloatArray]:

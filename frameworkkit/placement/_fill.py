@@ -82,7 +82,7 @@ class Filler:
         if len(capacity.profiles) == 1:
             self.profiles = list(capacity.profiles.values())
         else:
-            profiles = {id(plan.shape.profile): plan.shape.profile for plan in plans}
+            profiles = {id(plan.profile): plan.profile for plan in plans}
             self.profiles = list(profiles.values())
         tiles, width = len(self.profiles), len(capacity.columns)
         positions = np.fromiter((plan.position for plan in plans), np.intp, len(plans))
@@ -91,7 +91,7 @@ class Filler:
             demand = real
         else:  # each task's demand in its profile's block of columns
             block = {id(profile): index for index, profile in enumerate(self.profiles)}
-            offset = np.array([block[id(plan.shape.profile)] * width for plan in plans])
+            offset = np.array([block[id(plan.profile)] * width for plan in plans])
             demand = np.zeros((len(plans), tiles * width))
             rows = np.arange(len(plans))[:, None]
             demand[rows, offset[:, None] + np.arange(width)] = real
@@ -276,7 +276,7 @@ class Filler:
         if room.deferred:
             self.note(room.deferred, room.agent)
             units = (room.told - room.free).astype(np.int64)
-            profile = room.deferred[0].shape.profile
+            profile = room.deferred[0].profile
             self.capacity.defer(room.agent, profile, units, placed=len(room.deferred))
             room.deferred.clear()
             room.told = room.free.copy()

@@ -6,7 +6,7 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from frameworkkit.placement._capacity import Shape
+from frameworkkit.placement._capacity import Profile
 from frameworkkit.placement._ledger import Claim
 from frameworkkit.placement.constraints import Constraint
 from frameworkkit.placement.request import TaskRequest
@@ -16,7 +16,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 class Plan(msgspec.Struct, gc=False):
-    """A task with its shape, its constraints split hard and soft, its locality scores, whether
+    """A task with its profile, its constraints split hard and soft, its locality scores, whether
     consolidation may move it and whether its exact resources are claimed at the end; once
     decided, its agent (and claim) or the reasons it has none.
 
@@ -30,7 +30,7 @@ class Plan(msgspec.Struct, gc=False):
 
     task: TaskRequest
     position: int  # in the batch
-    shape: Shape
+    profile: Profile
     hard: tuple[Constraint, ...]
     soft: tuple[Constraint, ...]
     locality: FloatArray | None

@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from frameworkkit import validation
 from frameworkkit._collector import CollectorPaused
-from frameworkkit.placement._capacity import Capacity, Shape
+from frameworkkit.placement._capacity import Capacity, Profile
 from frameworkkit.placement._consolidate import consolidate, fewest, holding
 from frameworkkit.placement._fill import Filler
 from frameworkkit.placement._groups import Groups
@@ -114,14 +114,14 @@ class _Batch:
         self.capacity = Capacity(pool, tasks, self.ledger, strategy, seed, running_on)
         self.groups = Groups(pool, tasks, running)
         one_profile = len(self.capacity.profiles) == 1
-        shapes = self.capacity.shapes
+        profiles = self.capacity.task_profiles
         self.plans = [
-            self._plan(position, task, shape, one_profile)
-            for position, (task, shape) in enumerate(zip(tasks, shapes, strict=True))
+            self._plan(position, task, profile, one_profile)
+            for position, (task, profile) in enumerate(zip(tasks, profiles, strict=True))
         ]
         self.placements = 0
 
-    def _plan(self, position: int, task: TaskRequest, shape: Shape, one_profile: bool) -> Plan:
+    def _plan(self, position: int, task: TaskRequest, profile: Profile, one_profile: bool) -> Plan:
         counted = bool(task.volumes) or (task.disk > 0 and task.disk_source != "ROOT")
         if task.ports and not counted:
             counted = any(spec.port for spec in task.ports)
@@ -135,9 +135,8 @@ class _Batch:
         movable = not (
             counted or constraints or locality is not None or self.groups.counted(task.group)
         )
-        return Plan(
-            task, position, shape, hard, soft, locality, movable, one_profile and not counted
-        )
+        deferred = one_profile and not counted
+        return Plan(task, position, profile, hard, soft, locality, movable, deferred)
 
     def run(self) -> PlacementResult:
         if self.strategy.largest_first:
@@ -171,8 +170,8 @@ class _Batch:
 
     def _ranked(self, plan: Plan) -> FloatArray:
         """Per agent, the task's score less the tie-break; -inf where it cannot go."""
-        fits, scores, ranked = self.capacity.sync(plan.shape)
-        profile = plan.shape.profile
+        fits, scores, ranked = self.capacity.sync(self.capacity.shape(plan.position))
+        profile = plan.profile
         shy = self.reserve_gpu_agents and plan.task.gpus == 0 and profile.has_gpu_agents
         if plan.plain and not shy:
             return ranked
@@ -219,7 +218,8 @@ class _Batch:
     def _assign(self, plan: Plan, agent: int) -> bool:
         """Place ``plan`` on ``agent``; False, changing nothing, if its claim fails."""
         if plan.deferred:
-            self.capacity.defer(agent, plan.shape.profile, plan.shape.units, placed=1)
+            units = self.capacity.task_units[plan.position]
+            self.capacity.defer(agent, plan.profile, units, placed=1)
         else:
             claim = self.ledger.claim(agent, plan.task)
             if claim is None:
@@ -243,7 +243,8 @@ class _Batch:
         """Take a placed task (without counting constraints) off its agent."""
         agent = plan.placed()
         if plan.claim is None:  # deferred: nothing claimed yet
-            self.capacity.defer(agent, plan.shape.profile, -plan.shape.units, placed=-1)
+            units = self.capacity.task_units[plan.position]
+            self.capacity.defer(agent, plan.profile, -units, placed=-1)
         else:
             self.ledger.release(plan.claim)
             self.capacity.refresh(agent, placed=-1)
@@ -271,14 +272,14 @@ class _Batch:
         by_profile: dict[int, list[Plan]] = {}
         for plan in self.plans:
             if plan.movable and plan.agent is not None:
-                by_profile.setdefault(id(plan.shape.profile), []).append(plan)
+                by_profile.setdefault(id(plan.profile), []).append(plan)
         lost: list[Plan] = []
         for movers in by_profile.values():
             lost += self._consolidate_profile(movers)
         return lost
 
     def _consolidate_profile(self, movers: list[Plan]) -> list[Plan]:
-        profile = movers[0].shape.profile
+        profile = movers[0].profile
         agents = np.array(sorted({p.agent for p in self.plans if p.agent is not None}))
         if len(movers) < 2 or len(agents) < 2:
             return []
@@ -288,7 +289,7 @@ class _Batch:
         if floor >= len(agents):
             return []  # the batch's load needs every agent it uses
         position = {int(agent): i for i, agent in enumerate(agents)}
-        demand = np.array([plan.shape.units for plan in movers])
+        demand = self.capacity.task_units[[plan.position for plan in movers]]
         where = np.array([position[plan.placed()] for plan in movers])
         allowed = np.ones((len(movers), len(agents)), np.bool_)
         if self.reserve_gpu_agents:
@@ -311,9 +312,9 @@ class _Batch:
 
     def _rejections(self, plan: Plan) -> tuple[Rejection, ...]:
         task = plan.task
-        free = plan.shape.profile.free
+        free = plan.profile.free
         found: list[Rejection] = []
-        for column, amount in plan.shape.needs:
+        for column, amount in self.capacity.shape(plan.position).needs:
             name = self.capacity.columns[column]
             short = int(np.count_nonzero(free[column] < amount))
             unit = self.capacity.units[column]
