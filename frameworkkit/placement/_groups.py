@@ -73,11 +73,12 @@ class Groups:
     def __init__(
         self, pool: OfferPool, tasks: Sequence[TaskRequest], running: Sequence[RunningTask]
     ) -> None:
-        names = {c.field for task in tasks for c in task.constraints}
-        names |= {hint.attribute for task in tasks for hint in task.locality}
+        constrained = [task for task in tasks if task.constraints]
+        names = {c.field for task in constrained for c in task.constraints}
+        names |= {hint.attribute for task in tasks if task.locality for hint in task.locality}
         self._fields = {name: _Field.read(pool, name, running) for name in sorted(names)}
         self._groups: dict[str, dict[str, _FieldCounts]] = {}
-        for task in tasks:
+        for task in constrained:
             fields = self._groups.setdefault(task.group, {})
             for constraint in task.constraints:
                 if constraint.counting and constraint.field not in fields:

@@ -145,12 +145,15 @@ class _Batch:
         else:
             order = list(self.plans)
         if self.strategy.fills_agents:
-            picky = [plan for plan in order if not plan.fillable]
+            fillable: list[Plan] = []
+            picky: list[Plan] = []
+            for plan in order:
+                (fillable if plan.fillable else picky).append(plan)
             failed = [plan for plan in picky if not self._place(plan)]
             filler = Filler(
                 self.capacity, self.groups, self._assign, self._note, self.reserve_gpu_agents
             )
-            left = filler.run([plan for plan in order if plan.fillable])
+            left = filler.run(fillable)
             failed += [plan for plan in left if not self._place(plan)]
         else:
             failed = [plan for plan in order if not self._place(plan)]
