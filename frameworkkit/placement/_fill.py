@@ -242,6 +242,8 @@ class Filler:
                 keep = _fitting(block[:width], free)
                 if ruled:
                     keep &= verdicts[self.rule_of[rows.astype(np.intp)]]
+                if not keep.any():
+                    return
                 block = block.compress(keep, axis=1)
                 rows, scores = block[width], block[width + 1 :]
                 live, checked, ruled = len(rows), True, False
