@@ -39,7 +39,7 @@ FIRST_AGENTS = 512
 PATIENCE = 32
 """Agents in a row that take nothing before filling stops and leaves the rest task by task."""
 _SPENT = -1
-"""The row of a task already placed on the agent being filled."""
+"""The row of a task already tried on the agent being filled."""
 
 
 @dataclass
@@ -108,11 +108,11 @@ class Filler:
         self.weight_square = np.tile(self.size_weight**2, tiles)
         self.weights: dict[bytes, FloatArray] = {}  # by the agent's capacity, see _weight
         self.remaining = self.real.sum(axis=0)
-        rules: dict[tuple[str, tuple[Constraint, ...]], int] = {}
+        rules: dict[str | tuple[str, tuple[Constraint, ...]], int] = {}  # by group (and rules)
         self.rule_plans: list[Plan] = []  # the first plan of each rule (group and constraints)
         rule_of = []
         for plan in plans:
-            key = (plan.task.group, plan.hard)
+            key = (plan.task.group, plan.hard) if plan.hard else plan.task.group
             rule = rules.get(key)
             if rule is None:
                 rule = rules[key] = len(self.rule_plans)
@@ -179,9 +179,10 @@ class Filler:
         candidates = rows[keep]
         if not candidates.size:
             return []
-        verdicts = self.allowed.copy()
+        verdicts = self.allowed  # no rule refuses: shared, as no verdict can change
         ruled = [rule for rule in self.ruled if self.waiting[rule]]
         if ruled:
+            verdicts = self.allowed.copy()
             for rule in ruled:
                 verdicts[rule] = self._allows(rule, agent)
             candidates = candidates[verdicts[self.rule_of[candidates]]]
@@ -197,8 +198,8 @@ class Filler:
         taken: list[int] = []
         # Tasks that must spread go first: left to the end, they would strand on agents of
         # their own (they may not join the last agent if their group is there already).
-        urgent = self.urgent[candidates]
-        if urgent.any():
+        urgent = self.urgent[candidates] if ruled else None
+        if urgent is not None and urgent.any():
             self._take(room, block.compress(urgent, axis=1), verdicts, taken)
             block = block.compress(~urgent, axis=1)
         if block.shape[1]:
@@ -222,7 +223,7 @@ class Filler:
         # are checked again only when the best match of them all fails the check (the best
         # of all that fits and is allowed is the best of those that do); the check of one
         # reads Python floats, cheaper than numpy for a handful of columns. A candidate
-        # placed is marked spent in place (see ``spent``) rather than cut out, which would
+        # tried is marked spent in place (see ``spent``) rather than cut out, which would
         # copy the arrays each time; spent ones go at the next check.
         spent = self.spent
         rows, scores = block[width], block[width + 1 :]
