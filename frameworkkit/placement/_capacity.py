@@ -120,10 +120,10 @@ class Capacity:
         self.running_on = running_on
         self.profiles: dict[tuple[str, bool], Profile] = {}
         self._by_key: dict[tuple[object, ...], Shape] = {}
-        nothing = (0,) * len(self.columns)
-        rows = [tuple(map(demand.get, self.columns, nothing)) for demand in demands]
         # Per task of the batch, the units it needs in every column.
-        self.task_units = np.array(rows, np.int64).reshape(len(rows), len(self.columns))
+        self.task_units = np.zeros((len(tasks), len(self.columns)), np.int64)
+        for column, name in enumerate(self.columns):
+            self.task_units[:, column] = [demand.get(name, 0) for demand in demands]
         keys = [(task.role, task.allow_revocable) for task in tasks]
         self.task_sizes = self._sizes(keys)  # per task, the largest share it needs
         self.task_profiles = [self.profiles[key] for key in keys]

@@ -227,7 +227,13 @@ class Filler:
         # copy the arrays each time; spent ones go at the next check.
         spent = self.spent
         rows, scores = block[width], block[width + 1 :]
-        needs, rule_of, plans = self.needs, self.rule_list, self.plans
+        needs, rule_of, plans, group_rules = (
+            self.needs,
+            self.rule_list,
+            self.plans,
+            self.group_rules,
+        )
+        deferred = room.deferred
         free = room.free
         room_left = free.tolist()
         live = len(rows)
@@ -251,7 +257,7 @@ class Filler:
                 continue
             plan = plans[row]
             if plan.deferred:
-                room.deferred.append(plan)
+                deferred.append(plan)
                 room_left = after
                 free = room.free = np.array(after)
                 placed = True
@@ -263,7 +269,7 @@ class Filler:
                 room_left = free.tolist()
             if placed:
                 taken.append(row)
-                rules = self.group_rules.get(plan.task.group)
+                rules = group_rules.get(plan.task.group)
                 if rules:
                     if plan.deferred:
                         self.groups.record(plan.task.group, agent)
