@@ -1,8 +1,8 @@
 """Placement benchmarks: throughput (B1), packing quality (B2) and scaling.
 
-Run ``python bench/placement_bench.py`` (about two minutes on two cores) or with ``--quick``
-(a few seconds, for CI). Everything is seeded; every baseline is measured in the same run.
-Timings take the best of several repeats, to keep noise from other processes out.
+Run ``python bench/placement_bench.py`` (about two and a half minutes on two cores) or with
+``--quick`` (a few seconds, for CI). Everything is seeded; every baseline is measured in the
+same run. Timings take the best of several repeats, to keep noise from other processes out.
 
 B1  Batches of 200 tasks against 100, 1,000 and 10,000 agents, every agent searched for every
     task; tasks placed per second, against a plain Python best-fit scan over all agents.
