@@ -55,22 +55,17 @@ class Profile:
 
 
 class Shape(msgspec.Struct, gc=False):
-    """Tasks of one profile needing the same amounts; arrays over agents once computed. A
-    struct, as a batch makes one per distinct demand and a struct is built several times
-    faster than a dataclass."""
+    """Tasks of one profile needing the same amounts; arrays over agents once computed. Made
+    only for tasks placed one by one (and for reasons), see :meth:`Capacity.shape`."""
 
     profile: Profile
     units: IntArray  # the units needed in every column
     size: float  # the largest share of ``scale`` it needs
+    needs: tuple[tuple[int, int], ...]  # (column, units) for each column needed
     fits: BoolArray | None = None
     scores: FloatArray | None = None
     ranked: FloatArray | None = None  # score less the tie-break where it fits, else -inf
     synced: int = 0  # how many entries of the change log the arrays reflect
-
-    @property
-    def needs(self) -> tuple[tuple[int, int], ...]:
-        """(column, units) for each column needed."""
-        return tuple((column, units) for column, units in enumerate(self.units.tolist()) if units)
 
 
 def task_demand(task: TaskRequest) -> Mapping[str, int]:
@@ -127,7 +122,6 @@ class Capacity:
         keys = [(task.role, task.allow_revocable) for task in tasks]
         self.task_sizes = self._sizes(keys)  # per task, the largest share it needs
         self.task_profiles = [self.profiles[key] for key in keys]
-        self._keys = keys
         self._shapes: list[Shape | None] = [None] * len(tasks)
         self.changes: list[int] = []  # an agent each time its resources changed
         self.pending = np.zeros((len(self.columns), self.count), np.int64)  # deferred units
@@ -175,12 +169,13 @@ class Capacity:
         that need the same amounts share it (and its arrays)."""
         shape = self._shapes[position]
         if shape is None:
-            units = self.task_units[position]
-            key = (self._keys[position], units.tobytes())
+            profile, units = self.task_profiles[position], self.task_units[position]
+            key = (id(profile), units.tobytes())
             shape = self._by_key.get(key)
             if shape is None:
                 size = float(self.task_sizes[position])
-                shape = self._by_key[key] = Shape(self.task_profiles[position], units, size)
+                needs = tuple((c, amount) for c, amount in enumerate(units.tolist()) if amount)
+                shape = self._by_key[key] = Shape(profile, units, size, needs)
             self._shapes[position] = shape
         return shape
 

@@ -59,20 +59,9 @@ def contains(ranges: RangeSet, number: int) -> bool:
     return any(begin <= number <= end for begin, end in ranges)
 
 
-def first(ranges: RangeSet, count: int) -> RangeSet:
-    """The ``count`` smallest numbers of the set, as a range set (fewer if it holds fewer)."""
-    taken: list[tuple[int, int]] = []
-    for begin, end in ranges:
-        if count <= 0:
-            break
-        last = min(end, begin + count - 1)
-        taken.append((begin, last))
-        count -= last - begin + 1
-    return tuple(taken)
-
-
 def split_first(ranges: RangeSet, count: int) -> tuple[RangeSet, RangeSet]:
-    """:func:`first` and the rest of the set, in one pass."""
+    """The ``count`` smallest numbers of the set (fewer if it holds fewer) and the rest of
+    the set, as two range sets."""
     taken: list[tuple[int, int]] = []
     for position, (begin, end) in enumerate(ranges):
         if count <= 0:

@@ -27,7 +27,9 @@ def test_range_arithmetic_matches_sets_of_numbers(
     assert numbers(_ranges.difference(a, b)) == numbers(a) - numbers(b)
     assert _ranges.is_subset(a, b) == (numbers(a) <= numbers(b))
     assert _ranges.size(a) == len(numbers(a))
-    assert numbers(_ranges.first(a, 3)) == set(sorted(numbers(a))[:3])
+    taken, rest = _ranges.split_first(a, 3)
+    assert numbers(taken) == set(sorted(numbers(a))[:3])
+    assert rest == _ranges.difference(a, taken)
     assert all(_ranges.contains(a, n) == (n in numbers(a)) for n in range(-1, 62))
 
 
