@@ -72,7 +72,3 @@ def split_first(ranges: RangeSet, count: int) -> tuple[RangeSet, RangeSet]:
         if last < end:
             return tuple(taken), ((last + 1, end), *ranges[position + 1 :])
     return tuple(taken), ()
-
-
-def from_numbers(numbers: Iterable[int]) -> RangeSet:
-    return normalize((number, number) for number in numbers)

@@ -33,6 +33,6 @@ def test_range_arithmetic_matches_sets_of_numbers(
     assert all(_ranges.contains(a, n) == (n in numbers(a)) for n in range(-1, 62))
 
 
-def test_from_numbers_merges_neighbours() -> None:
-    assert _ranges.from_numbers([5, 3, 4, 9]) == ((3, 5), (9, 9))
+def test_normalize_merges_neighbours() -> None:
+    assert _ranges.normalize([(5, 5), (3, 3), (4, 4), (9, 9)]) == ((3, 5), (9, 9))
     assert _ranges.normalize([(4, 2)]) == ()
