@@ -10,7 +10,11 @@ Pure decisions, no I/O, as Spark's ``MesosCoarseGrainedSchedulerBackend`` and
   of the executor size), so an agent with room gets several;
 - offers whose agent attributes fail the job's constraints, and offers that arrive once the
   cap is reached, are refused for 120 s;
-- an agent where ``MAX_AGENT_FAILURES`` executors failed gets no more executors.
+- an agent where ``MAX_AGENT_FAILURES`` executors failed gets no more executors;
+- work is handed out once executors with ``min_registered_ratio`` of ``cores_max`` have
+  registered, or ``registered_wait`` seconds after the start, whichever comes first (Spark's
+  ``spark.scheduler.minRegisteredResourcesRatio``, 0 by default on Mesos, and
+  ``spark.scheduler.maxRegisteredResourcesWaitingTime``, 30 s).
 """
 
 from __future__ import annotations
@@ -132,6 +136,8 @@ class ExecutorPlanner:
     executor_cores: int | None = None
     cores_max: int | None = None
     constraints: Constraints = field(default_factory=Constraints)
+    min_registered_ratio: float = 0.0
+    registered_wait: float = 30.0
     acquired: int = 0
     failures: collections.Counter[str] = field(default_factory=collections.Counter)
 
@@ -185,6 +191,15 @@ class ExecutorPlanner:
         self.acquired -= cores
         if failed:
             self.failures[agent_id] += 1
+
+    def dispatch_wait(self, registered_cores: int, waited: float) -> float:
+        """Seconds still to wait before work goes to the executors, ``registered_cores`` of
+        them registered ``waited`` seconds after the start (0: hand it out now)."""
+        if not self.min_registered_ratio:
+            return 0.0
+        if registered_cores >= self.min_registered_ratio * self.max_cores:
+            return 0.0
+        return max(0.0, self.registered_wait - waited)
 
     def usable(self, agent_id: str) -> bool:
         """Whether the job may still start executors on ``agent_id``."""

@@ -105,6 +105,8 @@ class WordCountDriver(Framework):
         self.failure: JobFailed | None = None
         self.lost = 0
         self.stopping = False
+        self.created = time.monotonic()
+        self.dispatch_timer: asyncio.TimerHandle | None = None
         self.bar = tqdm(total=job.total_units, desc="stage 0 (map)", unit="task", file=sys.stderr)
 
     # ---- executors: from offers, registration, end ----------------------------------------
@@ -151,6 +153,10 @@ class WordCountDriver(Framework):
         elif task.done and not executor.ended:
             self.executor_ended(executor, task)
 
+    def _wait_over(self) -> None:
+        self.dispatch_timer = None
+        self.dispatch()
+
     def executor_ended(self, executor: SparkExecutor, task: Task) -> None:
         executor.ended = True
         failed = task.state not in (TaskState.TASK_FINISHED, TaskState.TASK_KILLED)
@@ -172,7 +178,14 @@ class WordCountDriver(Framework):
     # ---- units of work --------------------------------------------------------------------
 
     def dispatch(self) -> None:
-        """Send waiting units to executors with free cores, spreading them evenly."""
+        """Send waiting units to executors with free cores, spreading them evenly, once enough
+        of them registered (see :meth:`ExecutorPlanner.dispatch_wait`)."""
+        registered = sum(e.cores for e in self.executors.values() if e.registered)
+        wait = self.planner.dispatch_wait(registered, time.monotonic() - self.created)
+        if wait:
+            if self.dispatch_timer is None:
+                self.dispatch_timer = asyncio.get_running_loop().call_later(wait, self._wait_over)
+            return
         while True:
             free = [e for e in self.executors.values() if e.registered and len(e.running) < e.cores]
             if not free:
@@ -356,6 +369,13 @@ def positive(text: str) -> int:
     return int(text)
 
 
+def ratio(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"a share from 0 to 1, got {text!r}")
+    return value
+
+
 def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, ExecutorPlanner]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--master", required=True, help="a Mesos master URL, list or zk:// URL")
@@ -373,6 +393,18 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Executor
         help="memory per executor, MB or 1g (default 1g; Mesos gets max(10%%, 384 MB) more)",
     )
     parser.add_argument("--cores-max", type=positive, help="cores in all (default: no cap)")
+    parser.add_argument(
+        "--min-registered-ratio",
+        type=ratio,
+        default=0.0,
+        help="share of --cores-max registered before work is handed out (default 0)",
+    )
+    parser.add_argument(
+        "--max-registered-wait",
+        type=float,
+        default=30.0,
+        help="seconds to wait for that share at most (default 30)",
+    )
     parser.add_argument("--constraints", default="", help="agent attributes, 'attr:v1,v2;attr2:v'")
     parser.add_argument(
         "--block-size",
@@ -404,6 +436,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Executor
         executor_cores=args.executor_cores,
         cores_max=args.cores_max,
         constraints=constraints,
+        min_registered_ratio=args.min_registered_ratio,
+        registered_wait=args.max_registered_wait,
     )
     return args, planner
 

@@ -106,6 +106,17 @@ def test_several_executors_per_offer_round_robin_while_cores_and_memory_allow() 
     assert planner.max_cores == 7 and planner.acquired == 6  # o1 is out of memory
 
 
+def test_work_waits_for_the_registered_share_of_cores_or_the_wait() -> None:
+    planner = ExecutorPlanner(
+        memory_mb=100, executor_cores=1, cores_max=4, min_registered_ratio=0.75, registered_wait=30
+    )
+    assert planner.dispatch_wait(registered_cores=2, waited=10.0) == 20.0
+    assert planner.dispatch_wait(registered_cores=3, waited=10.0) == 0.0
+    assert planner.dispatch_wait(registered_cores=0, waited=31.0) == 0.0
+    # Spark's Mesos default: no share asked for, work goes out at once, cap or no cap
+    assert ExecutorPlanner(memory_mb=100).dispatch_wait(registered_cores=0, waited=0.0) == 0.0
+
+
 def test_the_cap_is_a_multiple_of_the_executor_size() -> None:
     planner = ExecutorPlanner(memory_mb=100, executor_cores=2, cores_max=5)
     plan = planner.plan([offer("o1", "a1", cpus=8)])
