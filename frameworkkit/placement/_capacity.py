@@ -14,6 +14,7 @@ columns and counts them as pending, for the ledger's entries do not show them ye
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -81,6 +82,16 @@ def task_demand(task: TaskRequest) -> Mapping[str, int]:
     return demand
 
 
+@functools.lru_cache(maxsize=16)
+def tie_break(seed: int, count: int) -> FloatArray:
+    """Ties go to a seeded random order of ``count`` agents: a tiny, distinct amount to take
+    from every agent's score. Read-only: batches of one seed and size share it."""
+    rank = np.random.default_rng(seed).permutation(count)
+    amounts = rank.astype(np.float64) * (1e-10 / max(count, 1))
+    amounts.flags.writeable = False
+    return amounts
+
+
 class Capacity:
     """The columns of every profile, each task's needs, profile and shape (``shape(i)`` for
     ``tasks[i]``) and, per shape, where it fits and how the strategy scores each agent."""
@@ -108,9 +119,7 @@ class Capacity:
         self.units = np.array(
             [1.0 if name == PORTS else float(UNITS_PER_SCALAR) for name in self.columns]
         )
-        # Ties go to a seeded random order: a tiny, distinct amount taken from every score.
-        rank = np.random.default_rng(seed).permutation(self.count)
-        self.tie_break = rank * (1e-10 / max(self.count, 1))
+        self.tie_break = tie_break(seed, self.count)
         self.placed_on = np.zeros(self.count, np.int64)
         self.running_on = running_on
         self.profiles: dict[tuple[str, bool], Profile] = {}
@@ -124,7 +133,7 @@ class Capacity:
         self.task_profiles = [self.profiles[key] for key in keys]
         self._shapes: list[Shape | None] = [None] * len(tasks)
         self.changes: list[int] = []  # an agent each time its resources changed
-        self.pending = np.zeros((len(self.columns), self.count), np.int64)  # deferred units
+        self.pending: dict[int, IntArray] = {}  # per agent, the units of its deferred tasks
 
     def profile(self, role: str, allow_revocable: bool) -> Profile:
         key = (role, allow_revocable)
@@ -234,15 +243,17 @@ class Capacity:
         self.changes.append(agent)
         self.placed_on[agent] += placed
         entries = self.ledger.entries(agent)
-        pending = self.pending[:, agent]
+        pending = self.pending.get(agent)
         for profile in self.profiles.values():
             totals = usable_totals(entries, profile.role, profile.allow_revocable)
-            profile.free[:, agent] = [totals.get(name, 0) for name in self.columns] - pending
+            column = np.array([totals.get(name, 0) for name in self.columns], np.int64)
+            profile.free[:, agent] = column if pending is None else column - pending
 
     def defer(self, agent: int, profile: Profile, units: IntArray, placed: int) -> None:
         """``placed`` tasks of ``profile`` more (or fewer: both negative), needing ``units`` in
         all, on the agent, claimed later."""
         self.changes.append(agent)
         self.placed_on[agent] += placed
-        self.pending[:, agent] += units
+        pending = self.pending.get(agent)
+        self.pending[agent] = units.copy() if pending is None else pending + units
         profile.free[:, agent] -= units

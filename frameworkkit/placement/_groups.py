@@ -3,7 +3,7 @@ tasks sit, and the masks over agents that constraints and locality hints give.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -29,7 +29,7 @@ class _Field:
     pool: OfferPool
     name: str
     codes: Codes
-    values: tuple[str, ...]
+    values: Sequence[str]
     extra: dict[str, int]
 
     @classmethod
@@ -54,14 +54,16 @@ class _Field:
 
 @dataclass
 class _FieldCounts:
-    """Where one group's tasks sit, by value code of one field (last code: field missing)."""
+    """Where one group's tasks sit: how many per value code of one field (the last code,
+    ``missing``, for agents without the field), only for codes that have any."""
 
     codes: Codes
-    counts: IntArray
+    missing: int
+    placed: dict[int, int]
     first: int | None = None
 
     def add(self, code: int) -> None:
-        self.counts[code] += 1
+        self.placed[code] = self.placed.get(code, 0) + 1
         if self.first is None:
             self.first = code
 
@@ -83,8 +85,8 @@ class Groups:
             for constraint in task.constraints:
                 if constraint.counting and constraint.field not in fields:
                     field = self._fields[constraint.field]
-                    zeros = np.zeros(len(field.values) + 1, np.int64)
-                    fields[constraint.field] = _FieldCounts(field.codes, zeros)
+                    missing = len(field.values)
+                    fields[constraint.field] = _FieldCounts(field.codes, missing, {})
         for item in running:
             for name, tracker in self._groups.get(item.group, {}).items():
                 tracker.add(self._fields[name].code(item.agent.field_value(name)))
@@ -106,7 +108,7 @@ class Groups:
         if not constraint.counting:
             return self._static_mask(constraint)
         tracker = self._groups[group][constraint.field]
-        return value_mask(constraint, tracker.counts, tracker.first, tracker.codes)
+        return value_mask(constraint, tracker.placed, tracker.first, tracker.codes, tracker.missing)
 
     def allows(self, constraint: Constraint, group: str, agent: int) -> bool:
         """Whether ``constraint`` lets one more task of ``group`` go to ``agent``."""
@@ -114,7 +116,7 @@ class Groups:
             return bool(self._static_mask(constraint)[agent])
         tracker = self._groups[group][constraint.field]
         code = int(tracker.codes[agent])
-        return bool(value_mask(constraint, tracker.counts, tracker.first, code))
+        return bool(value_mask(constraint, tracker.placed, tracker.first, code, tracker.missing))
 
     def _static_mask(self, constraint: Constraint) -> BoolArray:
         mask = self._static.get(constraint)
@@ -142,28 +144,37 @@ class Groups:
 
 
 def value_mask(
-    constraint: Constraint, counts: IntArray, first: int | None, codes: Codes | int
+    constraint: Constraint,
+    placed: Mapping[int, int],
+    first: int | None,
+    codes: Codes | int,
+    missing: int,
 ) -> BoolArray:
     """Per entry of ``codes`` (value codes; or for one code), whether an agent with that value
     may take one more task of a group under ``constraint`` (a counting one).
 
-    ``counts[code]`` is how many of the group's tasks sit on each value; the last code stands
-    for "field missing". ``first`` is the code of the group's first task (CLUSTER).
+    ``placed[code]`` is how many of the group's tasks sit on each value that has any;
+    ``missing`` is the code that stands for "field missing". ``first`` is the code of the
+    group's first task (CLUSTER).
     """
+    here: IntArray | int
+    if isinstance(codes, int):
+        here = placed.get(codes, 0)
+    else:
+        counts = np.zeros(missing + 1, np.int64)
+        if placed:
+            counts[list(placed)] = list(placed.values())
+        here = counts[codes]
     allowed: BoolArray | np.bool_ | bool
     if constraint.operator == "UNIQUE":
-        allowed = counts[codes] == 0
+        allowed = here == 0
     elif constraint.operator == "MAX_PER":
-        allowed = counts[codes] < int(cast(str, constraint.value))
+        allowed = here < int(cast(str, constraint.value))
     elif constraint.operator == "CLUSTER":
         allowed = np.ones_like(codes, np.bool_) if first is None else codes == first
+    elif not placed:  # GROUP_BY
+        allowed = np.ones_like(codes, np.bool_)
     else:
-        present = counts > 0
-        groups = int(np.count_nonzero(present))
-        if groups == 0:
-            allowed = np.ones_like(codes, np.bool_)
-        else:
-            even = groups >= int(constraint.value or 0)
-            here = counts[codes]
-            allowed = (here == 0) | (even & (here == counts[present].min()))
-    return cast(BoolArray, allowed & (codes != len(counts) - 1))
+        even = len(placed) >= int(constraint.value or 0)
+        allowed = (here == 0) | (even & (here == min(placed.values())))
+    return cast(BoolArray, allowed & (codes != missing))

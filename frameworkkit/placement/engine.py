@@ -261,12 +261,12 @@ class _Batch:
         for plan in waiting:
             by_agent.setdefault(plan.placed(), []).append(plan)
         for agent, plans in by_agent.items():
-            claims = self.ledger.claim_all(agent, [plan.task for plan in plans])
+            claims = self.ledger.claim_counted(agent, [plan.task for plan in plans])
             if claims is None:
                 raise AssertionError(f"agent {agent}: the totals and entries disagree")
             for plan, claim in zip(plans, claims, strict=True):
                 plan.claim = claim
-        self.capacity.pending[:] = 0
+        self.capacity.pending.clear()
 
     # -- consolidation -------------------------------------------------------------------------
 

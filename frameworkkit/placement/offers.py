@@ -137,8 +137,7 @@ class OfferPool:
         self._positions: dict[str, int] = {}
         self._offer_agents: dict[str, str] = {}
         self._totals: dict[tuple[str, bool], dict[str, _Column]] = {}
-        self._fields: dict[str, tuple[_Column, dict[str, int]]] = {}
-        self._field_values: dict[str, tuple[str, ...]] = {}
+        self._fields: dict[str, tuple[_Column, _Codebook]] = {}
         self._volumes: dict[str, tuple[int, ...]] | None = None
         self._agents: tuple[AgentOffers, ...] | None = None
         for index, agent_offers in enumerate(agents):
@@ -253,9 +252,9 @@ class OfferPool:
                     column = columns[name] = _Column(stop)
                 self._grow(column, stop - 1)
                 column.data[start:stop] = [row.get(name, 0) for row in rows]
-        for name, (codes, values) in self._fields.items():
+        for name, (codes, book) in self._fields.items():
             self._grow(codes, stop - 1)
-            codes.data[start:stop] = [_code(slot.field_value(name), values) for slot in fresh]
+            codes.data[start:stop] = [book.code(slot.field_value(name)) for slot in fresh]
 
     def _replace(self, position: int, offers: tuple[messages.Offer, ...]) -> None:
         slot = Slot(self._slots[position].agent_id, offers)
@@ -264,8 +263,8 @@ class OfferPool:
             for column in columns.values():
                 column.data[position] = 0
             self._write_totals(key, columns, position)
-        for name, (codes, values) in self._fields.items():
-            codes.data[position] = _code(slot.field_value(name), values)
+        for name, (codes, book) in self._fields.items():
+            codes.data[position] = book.code(slot.field_value(name))
 
     def _drop(self, position: int) -> None:
         """Remove the agent at ``position``; the last agent moves into its place."""
@@ -345,28 +344,26 @@ class OfferPool:
         count = len(self._slots)
         return {name: columns[name].data[:count] for name in sorted(columns)}
 
-    def field_codes(self, name: str) -> tuple[npt.NDArray[np.int64], tuple[str, ...]]:
+    def field_codes(self, name: str) -> tuple[npt.NDArray[np.int64], Sequence[str]]:
         """A constraint field's value per agent, as a code into the distinct values (-1: none).
 
-        Values once seen keep their code while the pool lives."""
-        codes, values = self._field(name)
-        listed = self._field_values.get(name, ())
-        if len(listed) != len(values):  # values are only ever added
-            listed = self._field_values[name] = tuple(values)
-        return codes.data[: len(self._slots)], listed
+        Values once seen keep their code while the pool lives; the values are a view the pool
+        adds to."""
+        codes, book = self._field(name)
+        return codes.data[: len(self._slots)], book.values
 
     def field_code(self, name: str, value: str) -> int | None:
         """The code of ``value`` in :meth:`field_codes` (None if no agent has had it)."""
-        return self._field(name)[1].get(value)
+        return self._field(name)[1].codes.get(value)
 
-    def _field(self, name: str) -> tuple[_Column, dict[str, int]]:
+    def _field(self, name: str) -> tuple[_Column, _Codebook]:
         cached = self._fields.get(name)
         if cached is None:
-            values: dict[str, int] = {}
+            book = _Codebook()
             codes = _Column(len(self._slots))
             for position, slot in enumerate(self._slots):
-                codes.data[position] = _code(slot.field_value(name), values)
-            cached = self._fields[name] = (codes, values)
+                codes.data[position] = book.code(slot.field_value(name))
+            cached = self._fields[name] = (codes, book)
         return cached
 
     def volume_agents(self, volume_id: str) -> tuple[int, ...]:
@@ -387,5 +384,19 @@ class OfferPool:
         return self._volumes.get(volume_id, ())
 
 
-def _code(value: str | None, values: dict[str, int]) -> int:
-    return -1 if value is None else values.setdefault(value, len(values))
+class _Codebook:
+    """The distinct values of one field, numbered in the order they were first seen."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.values: list[str] = []
+
+    def code(self, value: str | None) -> int:
+        """The value's code, given it if new (-1 for None)."""
+        if value is None:
+            return -1
+        code = self.codes.get(value)
+        if code is None:
+            code = self.codes[value] = len(self.values)
+            self.values.append(value)
+        return code

@@ -113,8 +113,9 @@ def test_vectorised_verdicts_match_the_plain_ones(
 ) -> None:
     codes = {"a": 0, "b": 1, "c": 2, None: 3}
     tally = Counter(codes[value] for value in placed)
-    counts = np.array([tally[code] for code in range(4)], np.int64)
     first = codes[placed[0]] if placed else None
-    mask = value_mask(constraint, counts, first, np.arange(4))
+    mask = value_mask(constraint, dict(tally), first, np.arange(4), 3)
     for value, code in codes.items():
-        assert bool(mask[code]) == constraint.allows(on(value), [on(v) for v in placed])
+        plain = constraint.allows(on(value), [on(v) for v in placed])
+        assert bool(mask[code]) == plain
+        assert bool(value_mask(constraint, dict(tally), first, code, 3)) == plain
