@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import msgspec
 import numpy as np
@@ -49,10 +50,21 @@ class Profile:
     role: str
     allow_revocable: bool
     free: IntArray
-    capacity: IntArray  # free when the batch began
+    totals: list[IntArray]  # per column, what each agent had when the batch began
     scale: FloatArray  # per column, the largest capacity in resource units (1 when none)
     gpu_agents: BoolArray
     has_gpu_agents: bool
+
+    @functools.cached_property
+    def capacity(self) -> IntArray:
+        """Columns x agents: what each agent had when the batch began."""
+        return np.stack(self.totals) if self.totals else self.free.copy()
+
+    def capacity_of(self, agents: Indices | int) -> IntArray:
+        """``capacity[:, agents]``, read without building all of ``capacity``."""
+        return np.array([row[agents] for row in self.totals], np.int64).reshape(
+            len(self.totals), *np.shape(agents)
+        )
 
 
 class Shape(msgspec.Struct, gc=False):
@@ -140,9 +152,13 @@ class Capacity:
         profile = self.profiles.get(key)
         if profile is None:
             totals = self.pool.totals(role, allow_revocable)
-            zero = np.zeros(self.count, np.int64)
-            rows = [totals.get(name, zero) for name in self.columns]
-            free = np.stack(rows) if rows else np.zeros((0, self.count), np.int64)
+            # The pool's own arrays: the pool does not change while a batch is placed.
+            rows = [totals.get(name) for name in self.columns]
+            if any(row is None for row in rows):
+                zero = np.zeros(self.count, np.int64)
+                rows = [zero if row is None else row for row in rows]
+            present = cast(list[IntArray], rows)
+            free = np.stack(present) if present else np.zeros((0, self.count), np.int64)
             largest = free.max(axis=1) if self.count else np.zeros(len(self.columns))
             gpus = totals.get("gpus")
             gpu_agents = gpus > 0 if gpus is not None else np.zeros(self.count, np.bool_)
@@ -150,7 +166,7 @@ class Capacity:
                 role,
                 allow_revocable,
                 free,
-                free.copy(),
+                present,
                 np.where(largest > 0, largest / self.units, 1.0),
                 gpu_agents,
                 bool(gpu_agents.any()),

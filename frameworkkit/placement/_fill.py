@@ -151,14 +151,14 @@ class Filler:
     def _agent_order(self) -> Iterator[int]:
         """Agents in use first, then by size (shares of the largest agent), ties seeded."""
         capacity = self.capacity
-        size = np.zeros(capacity.count)
-        for profile in self.profiles:
-            size += self.size_weight @ profile.free
-        occupied = capacity.running_on | (capacity.placed_on > 0)
+        key: FloatArray = self.size_weight @ self.profiles[0].free
+        for profile in self.profiles[1:]:
+            key += self.size_weight @ profile.free
         # One key sorts faster than lexsort: agents in use ahead of all others (a size is a
         # sum of shares, one per column and profile), the tie-break below any size difference.
-        ahead = float(len(self.size_weight) * len(self.profiles)) + 1.0
-        key = capacity.tie_break - size - ahead * occupied
+        np.subtract(capacity.tie_break, key, out=key)
+        occupied = capacity.running_on | (capacity.placed_on > 0)
+        key[occupied] -= float(len(self.size_weight) * len(self.profiles)) + 1.0
         # A batch seldom needs more than the first few hundred agents: sort those alone,
         # and the rest only if filling gets to them.
         if len(key) > FIRST_AGENTS:
@@ -294,9 +294,9 @@ class Filler:
         """Each column's weight on the agent: its square share of the agent's capacity (see
         the module); agents of one size share it."""
         if len(self.profiles) == 1:
-            whole = self.profiles[0].capacity[:, agent]
+            whole = self.profiles[0].capacity_of(agent)
         else:
-            whole = np.concatenate([p.capacity[:, agent] for p in self.profiles])
+            whole = np.concatenate([p.capacity_of(agent) for p in self.profiles])
         key = whole.tobytes()
         weight = self.weights.get(key)
         if weight is None:

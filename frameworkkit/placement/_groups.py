@@ -41,7 +41,7 @@ class _Field:
             if value is not None and pool.field_code(name, value) is None:
                 extra.setdefault(value, len(values) + len(extra))
         missing = len(values) + len(extra)
-        codes = np.where(pool_codes < 0, missing, pool_codes).astype(np.intp)
+        codes = np.where(pool_codes < 0, missing, pool_codes).astype(np.intp, copy=False)
         return cls(pool, name, codes, (*values, *extra) if extra else values, extra)
 
     def code(self, value: str | None) -> int:

@@ -119,9 +119,9 @@ class Ledger:
         return claim
 
     def claim_counted(self, agent: int, tasks: Sequence[TaskRequest]) -> list[Claim] | None:
-        """Take each task's resources from ``agent`` in turn, for tasks of one role and
-        revocable setting whose needs the totals count exactly: scalars (disk from the root
-        disk) and ports by count, no volumes. None, taking nothing, if some are missing.
+        """Take each task's resources from ``agent`` in turn; None, taking nothing, if some
+        are missing. Only for tasks of one role and revocable setting whose needs the totals
+        count exactly: scalars (disk from the root disk) and ports by count, no volumes.
 
         The same claims as :meth:`claim` task by task, made one resource at a time over all
         the tasks, which is cheaper. (A task's pieces come in the order cpus, mem, disk, gpus,
@@ -129,19 +129,14 @@ class Ledger:
         different orders come in the order the first of them lists them.)"""
         if not tasks:
             return []
-        first = tasks[0]
-        usable = self._usable_by(agent, first)
+        usable = self._usable_by(agent, tasks[0])
         slots: Slots = list(self.entries(agent))
         pieces: list[Pieces] = [[] for _ in tasks]
         needs = [task.scalar_units() for task in tasks]
         names = dict.fromkeys(_SCALARS, 0)
         for task, need in zip(tasks, needs, strict=True):
-            if task.role != first.role or task.allow_revocable != first.allow_revocable:
-                raise ValueError(f"tasks: {task.id!r} is of another role or revocable setting")
-            fixed_port = bool(task.ports) and any(spec.port for spec in task.ports)
-            if fixed_port or task.volumes or (task.disk_source != "ROOT" and "disk" in need):
-                raise ValueError(f"tasks: {task.id!r} needs more than the totals count")
-            names.update(need)
+            if task.scalars:
+                names.update(need)
         for name in names:
             amounts = [need.get(name, 0) for need in needs]
             if not any(amounts):
@@ -212,23 +207,30 @@ def _take_each(
     """Take ``amounts[i]`` units for task ``i`` in turn from the entries at ``indices``, adding
     each task's pieces to ``pieces[i]``, as :func:`_take_units` task by task would."""
     queue = iter(indices)
-    index, entry, have = -1, None, 0
+    if (held := _next_held(queue, slots)) is None:
+        return not any(amounts)
+    index, first = held
+    entry: ResourceEntry | None = first
+    traits, have = first.traits, first.units
     for taken, need in zip(pieces, amounts, strict=True):
+        if need and need < have:  # most tasks: a part of the entry being taken from
+            taken.append((index, ResourceEntry(traits, need)))
+            have -= need
+            continue
         while need:
             if entry is None:
                 if (held := _next_held(queue, slots)) is None:
                     return False
                 index, entry = held
-                have = entry.units
+                traits, have = entry.traits, entry.units
             if have > need:
-                taken.append((index, ResourceEntry(entry.traits, need)))
+                taken.append((index, ResourceEntry(traits, need)))
                 have -= need
                 break
-            taken.append(
-                (index, entry if have == entry.units else ResourceEntry(entry.traits, have))
-            )
+            taken.append((index, entry if have == entry.units else ResourceEntry(traits, have)))
             slots[index] = entry = None
             need -= have
+            have = 0
     if entry is not None and have != entry.units:
         slots[index] = ResourceEntry(entry.traits, have)
     return True

@@ -288,7 +288,7 @@ class _Batch:
             return []
         load_columns = np.array([name != PORTS for name in self.capacity.columns])
         free = profile.free[:, agents].T.copy()
-        floor = fewest(profile.capacity[:, agents].T, free, load_columns)
+        floor = fewest(profile.capacity_of(agents).T, free, load_columns)
         if floor >= len(agents):
             return []  # the batch's load needs every agent it uses
         position = {int(agent): i for i, agent in enumerate(agents)}

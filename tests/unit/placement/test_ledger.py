@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +16,7 @@ AGENT = f.offer(
     f.scalar("mem", 3000, allocation_role="web"),
     f.scalar("mem", 1000, reserved_to="web", allocation_role="web"),
     f.scalar("disk", 500, allocation_role="web"),
+    f.scalar("licenses", 3, allocation_role="web"),
     f.ports((31000, 31002), allocation_role="web"),
     f.ports((31010, 31011), reserved_to="web", allocation_role="web"),
     allocation_role="web",
@@ -28,15 +28,19 @@ task_shapes = st.lists(
         st.sampled_from([0.0, 64.0, 700.0, 1500.0]),
         st.sampled_from([0.0, 10.0, 200.0]),
         st.integers(0, 3),
+        st.sampled_from([0.0, 1.0, 2.0]),
     ),
     max_size=8,
 )
 
 
-def requests(shapes: list[tuple[float, float, float, int]]) -> list[TaskRequest]:
+Shape = tuple[float, float, float, int, float]
+
+
+def requests(shapes: list[Shape]) -> list[TaskRequest]:
     return [
-        TaskRequest(f"t{n}", cpus=c, mem=m, disk=d, ports=p, role="web")
-        for n, (c, m, d, p) in enumerate(shapes)
+        TaskRequest(f"t{n}", cpus=c, mem=m, disk=d, ports=p, scalars={"licenses": x}, role="web")
+        for n, (c, m, d, p, x) in enumerate(shapes)
     ]
 
 
@@ -54,20 +58,10 @@ def one_by_one(tasks: list[TaskRequest]) -> tuple[Ledger, list[Claim] | None]:
 @settings(max_examples=200, deadline=None)
 @given(task_shapes)
 def test_counted_claims_are_the_claims_task_by_task(
-    shapes: list[tuple[float, float, float, int]],
+    shapes: list[Shape],
 ) -> None:
     tasks = requests(shapes)
     expected_ledger, expected = one_by_one(tasks)
     ledger = Ledger(OfferPool.from_offers([AGENT]))
     assert ledger.claim_counted(0, tasks) == expected
     assert list(ledger.entries(0)) == list(expected_ledger.entries(0))
-
-
-def test_counted_claims_refuse_tasks_the_totals_do_not_count() -> None:
-    ledger = Ledger(OfferPool.from_offers([AGENT]))
-    with pytest.raises(ValueError, match="'fixed' needs more than the totals count"):
-        ledger.claim_counted(0, [TaskRequest("fixed", cpus=0.1, ports=[31001], role="web")])
-    with pytest.raises(ValueError, match="'other' is of another role"):
-        ledger.claim_counted(
-            0, [TaskRequest("web", cpus=0.1, role="web"), TaskRequest("other", cpus=0.1)]
-        )
