@@ -62,9 +62,9 @@ class Profile:
 
     def capacity_of(self, agents: Indices | int) -> IntArray:
         """``capacity[:, agents]``, read without building all of ``capacity``."""
-        return np.array([row[agents] for row in self.totals], np.int64).reshape(
-            len(self.totals), *np.shape(agents)
-        )
+        if not self.totals:
+            return np.zeros((0, *np.shape(agents)), np.int64)
+        return np.array([row[agents] for row in self.totals])
 
 
 class Shape(msgspec.Struct, gc=False):
