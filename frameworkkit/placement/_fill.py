@@ -124,6 +124,7 @@ class Filler:
         for rule, plan in enumerate(self.rule_plans):
             if self.groups.counted(plan.task.group):
                 self.group_rules.setdefault(plan.task.group, []).append(rule)
+        # Rules with hard constraints, while plans of theirs wait (none comes back).
         self.ruled = [rule for rule, plan in enumerate(self.rule_plans) if plan.hard]
         self.allowed = np.ones(len(self.rule_plans), np.bool_)  # every rule's verdict: yes
         self.waiting = [0] * len(self.rule_plans)  # per rule, its plans not placed yet
@@ -180,7 +181,7 @@ class Filler:
         if not candidates.size:
             return []
         verdicts = self.allowed  # no rule refuses: shared, as no verdict can change
-        ruled = [rule for rule in self.ruled if self.waiting[rule]]
+        ruled = self.ruled = [rule for rule in self.ruled if self.waiting[rule]]
         if ruled:
             verdicts = self.allowed.copy()
             for rule in ruled:

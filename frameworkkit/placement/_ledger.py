@@ -275,13 +275,12 @@ def _take_port_counts(
 ) -> list[tuple[AssignedPort, ...]] | None:
     """The lowest free ports for each task in turn (tasks that ask for ports by count only),
     as :func:`_take_ports` task by task would; None if they run out."""
-    assigned: list[tuple[AssignedPort, ...]] = []
+    assigned: list[tuple[AssignedPort, ...]] = [()] * len(tasks)
     queue = iter(holders)
     index, entry = -1, None
     free: RangeSet = ()
-    for task, taken in zip(tasks, pieces, strict=True):
+    for position, task in enumerate(tasks):
         if not task.ports:
-            assigned.append(())
             continue
         chosen: list[int] = []
         wanted = len(task.ports)
@@ -295,16 +294,11 @@ def _take_port_counts(
             for begin, end in got:
                 chosen.extend(range(begin, end + 1))
             if got:
-                taken.append((index, ResourceEntry(entry.traits, ranges=got)))
+                pieces[position].append((index, ResourceEntry(entry.traits, ranges=got)))
             if not free:
                 slots[index] = entry = None
-        assigned.append(
-            tuple(
-                [
-                    AssignedPort(port, spec.name)
-                    for port, spec in zip(chosen, task.ports, strict=True)
-                ]
-            )
+        assigned[position] = tuple(
+            [AssignedPort(port, spec.name) for port, spec in zip(chosen, task.ports, strict=True)]
         )
     if entry is not None and free != entry.ranges:
         slots[index] = ResourceEntry(entry.traits, ranges=free)
