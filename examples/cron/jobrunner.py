@@ -202,9 +202,13 @@ class JobRunner(Framework):
             return min(times, default=None)
 
     def finished(self) -> bool:
-        """Nothing runs, nothing waits, and no schedule has a run left."""
+        """Nothing runs, nothing waits, no schedule has a run left, and every attempt that
+        ended was settled (a task is done before its hook settles it: what follows it, a
+        dependent run or a retry, is only decided then)."""
         with self.guard:
-            return self.next_due() is None and all(t.done for t in self._mine())
+            return self.next_due() is None and all(
+                t.done and self.runs.has(_line_key(t)) for t in self._mine()
+            )
 
     def _due(self, job: Job, progress: ScheduleProgress, now: datetime) -> None:
         timing = job.timing
@@ -295,6 +299,12 @@ class JobRunner(Framework):
         """Keep the progress (and the lines not in runs.jsonl yet) in the state store."""
         self.progress.pending = [p for p in self.progress.pending if not self.runs.has(p.key)]
         self.put_data(STATE, msgspec.json.encode(self.progress).decode())
+
+
+def _line_key(task: Task) -> tuple[str, str, int | None]:
+    """The key of the run line an attempt's end writes (see :class:`RunLine`)."""
+    labels = task.spec.labels
+    return (labels["job"], labels["run"], int(labels["attempt"]))
 
 
 def _now() -> datetime:

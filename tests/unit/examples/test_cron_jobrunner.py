@@ -175,3 +175,22 @@ def test_a_restart_retries_a_failed_attempt_whose_retry_was_not_launched(tmp_pat
     assert again.retries == {}
     again.recover()
     assert list(again.retries) == ["flaky.20300101T060000Z.2"]
+
+
+def test_it_is_not_finished_while_an_ended_attempt_waits_for_its_hook(tmp_path: Path) -> None:
+    jobs: list[dict[str, object]] = [
+        {"name": "tick", "command": "x", "schedule": "R1/2030-01-01T06:00:00Z/PT1M"},
+        {"name": "tock", "command": "x", "parents": ["tick"]},
+    ]
+    runner = make(tmp_path, jobs)
+    runner.step(START + timedelta(seconds=1))
+    task = runner.task("tick.20300101T060000Z.1")
+    task_id = runner.tasks.start_attempt(task, "agent-1", "host-1")
+    runner.tasks.update(task_id, TaskState.TASK_FINISHED)  # done; its hook has not run yet
+    assert runner.next_due() is None and task.done
+    assert not runner.finished()
+    runner.settle(task)  # the hook: tick's success launches tock's first run
+    assert names(runner) == ["tick.20300101T060000Z.1", "tock.r1.1"]
+    assert not runner.finished()
+    end(runner, "tock.r1.1", TaskState.TASK_FINISHED)
+    assert runner.finished()
