@@ -41,7 +41,7 @@ class ChildProgress(msgspec.Struct, kw_only=True):
     parents: list[str]
     waiting: list[str]  # parents that have not succeeded since the last run
     runs: int = 0  # runs triggered so far
-    triggered: str | None = None  # when the last one was
+    unlaunched: dict[str, str] = {}  # runs triggered (r<k>) not seen launched yet, and when
 
 
 class RunnerState(msgspec.Struct, kw_only=True):
@@ -128,7 +128,7 @@ class JobRunner(Framework):
                 if task.done and self._retry_wanted(task):
                     self._retry(task)
             for name in self.progress.children:
-                self._launch_last_run(name)
+                self._launch_triggered(name)
 
     # ---- hooks -------------------------------------------------------------------------------
 
@@ -169,7 +169,7 @@ class JobRunner(Framework):
             self._save()
             self.runs.append(line)
             for child in children:
-                self._launch_last_run(child)
+                self._launch_triggered(child)
             if self._retry_wanted(task):
                 self._retry(task)
         self.wake.set()
@@ -251,16 +251,17 @@ class JobRunner(Framework):
                 progress.waiting.remove(parent)
             if not progress.waiting:
                 progress.runs += 1
-                progress.triggered = iso(_now())
+                progress.unlaunched[f"r{progress.runs}"] = iso(_now())
                 progress.waiting = list(progress.parents)
                 yield name
 
-    def _launch_last_run(self, name: str) -> None:
-        """Launch the dependent job's last counted run (unless it was)."""
+    def _launch_triggered(self, name: str) -> None:
+        """Launch the dependent job's triggered runs not launched yet, oldest first (a crash
+        may leave several: one decided before it, more counted after the restart)."""
         progress = self.progress.children[name]
-        if progress.runs and progress.triggered is not None:
-            moment = parse_iso(progress.triggered)
-            self._launch(run_spec(self.jobs[name], f"r{progress.runs}", 1, moment))
+        for run, when in sorted(progress.unlaunched.items(), key=lambda item: int(item[0][1:])):
+            self._launch(run_spec(self.jobs[name], run, 1, parse_iso(when)))
+        progress.unlaunched = {}  # saved with the next change; a restart before finds them launched
 
     def _retry_wanted(self, task: Task) -> bool:
         job = self.jobs.get(task.spec.labels["job"])

@@ -154,7 +154,7 @@ def test_a_restart_writes_the_lines_and_launches_the_runs_a_crash_left_decided(
         )
     ]
     state.children["tock"] = ChildProgress(
-        parents=["tick"], waiting=["tick"], runs=1, triggered=iso(START)
+        parents=["tick"], waiting=["tick"], runs=1, unlaunched={"r1": iso(START)}
     )
     crashed.put_data(STATE, msgspec.json.encode(state).decode())
 
@@ -194,3 +194,40 @@ def test_it_is_not_finished_while_an_ended_attempt_waits_for_its_hook(tmp_path: 
     assert not runner.finished()
     end(runner, "tock.r1.1", TaskState.TASK_FINISHED)
     assert runner.finished()
+
+
+def test_a_run_a_crash_left_decided_is_launched_even_if_a_newer_one_is_counted_first(
+    tmp_path: Path,
+) -> None:
+    jobs: list[dict[str, object]] = [
+        {"name": "tick", "command": "x", "schedule": EVERY_MINUTE},
+        {"name": "tock", "command": "x", "parents": ["tick"]},
+    ]
+    crashed = make(tmp_path, jobs)
+    crashed.step(START + timedelta(seconds=1))
+    crashed.step(START + timedelta(minutes=1, seconds=1))  # tick's first two runs launched
+    first = crashed.task("tick.20300101T060000Z.1")
+    crashed.tasks.update(
+        crashed.tasks.start_attempt(first, "agent-1", "host-1"), TaskState.TASK_FINISHED
+    )
+    crashed.store.put_tasks([first.record()])
+    # killed while settling it: its line written, tock's first run counted and saved, not submitted
+    state = msgspec.json.decode(crashed.get_data(STATE) or "", type=RunnerState)
+    state.children["tock"] = ChildProgress(
+        parents=["tick"], waiting=["tick"], runs=1, unlaunched={"r1": iso(START)}
+    )
+    crashed.put_data(STATE, msgspec.json.encode(state).decode())
+    RunLog(tmp_path / "runs.jsonl").load().append(
+        RunLine(
+            job="tick",
+            run="20300101T060000Z",
+            scheduled="2030-01-01T06:00:00Z",
+            attempt=1,
+            state="TASK_FINISHED",
+        )
+    )
+    again = make(tmp_path, jobs)
+    end(again, "tick.20300101T060100Z.1", TaskState.TASK_FINISHED)  # its hook, before recovery
+    again.recover()
+    assert [n for n in names(again) if n.startswith("tock.")] == ["tock.r1.1", "tock.r2.1"]
+    assert again.task("tock.r1.1").spec.env["CHRONOS_SCHEDULED_TIME"] == "2030-01-01T06:00:00Z"
