@@ -12,7 +12,7 @@ from jobdef import iso, parse_jobs
 from jobrunner import STATE, ChildProgress, JobRunner, RunnerState
 from runlog import RunLine, RunLog
 
-from frameworkkit import TaskState
+from frameworkkit import Task, TaskState
 
 START = datetime(2030, 1, 1, 6, tzinfo=timezone.utc)
 EVERY_MINUTE = "R3/2030-01-01T06:00:00Z/PT1M"
@@ -30,15 +30,44 @@ def make(tmp_path: Path, jobs: list[dict[str, object]]) -> JobRunner:
     return runner
 
 
-def end(runner: JobRunner, name: str, state: TaskState) -> None:
-    """The task ``name`` ran and ended ``state``, kept so in the state store; the runner settles
-    it (as its hook would)."""
+def finish(runner: JobRunner, name: str, state: TaskState) -> Task:
+    """The task ``name`` ran and ended ``state``, kept so in the state store; its hook has not
+    run yet."""
     task = runner.task(name)
     task_id = runner.tasks.start_attempt(task, "agent-1", "host-1")
     runner.tasks.update(task_id, TaskState.TASK_RUNNING)
     runner.tasks.update(task_id, state)
     runner.store.put_tasks([task.record()])  # durable before the hooks, as the framework does
-    runner.settle(task)
+    return task
+
+
+def end(runner: JobRunner, name: str, state: TaskState) -> None:
+    """The task ``name`` ran and ended ``state``; the runner settles it (as its hook would)."""
+    runner.settle(finish(runner, name, state))
+
+
+TICK_TOCK: list[dict[str, object]] = [
+    {"name": "tick", "command": "x", "schedule": EVERY_MINUTE},
+    {"name": "tock", "command": "x", "parents": ["tick"]},
+]
+FIRST_TICK = RunLine(
+    job="tick",
+    run="20300101T060000Z",
+    scheduled="2030-01-01T06:00:00Z",
+    attempt=1,
+    state="TASK_FINISHED",
+)
+
+
+def crash_after_counting_tock(runner: JobRunner, pending: list[RunLine]) -> None:
+    """Leave the state a crash right after saving it leaves when tick's first run succeeded:
+    tock's first run counted but not launched, ``pending`` lines not in runs.jsonl yet."""
+    state = msgspec.json.decode(runner.get_data(STATE) or "", type=RunnerState)
+    state.pending = pending
+    state.children["tock"] = ChildProgress(
+        parents=["tick"], waiting=["tick"], runs=1, unlaunched={"r1": iso(START)}
+    )
+    runner.put_data(STATE, msgspec.json.encode(state).decode())
 
 
 def names(runner: JobRunner) -> list[str]:
@@ -136,29 +165,8 @@ def test_settling_an_attempt_again_writes_nothing_more(tmp_path: Path) -> None:
 def test_a_restart_writes_the_lines_and_launches_the_runs_a_crash_left_decided(
     tmp_path: Path,
 ) -> None:
-    jobs: list[dict[str, object]] = [
-        {"name": "tick", "command": "x", "schedule": EVERY_MINUTE},
-        {"name": "tock", "command": "x", "parents": ["tick"]},
-    ]
-    # the state as a crash right after saving it leaves it: tick's line not yet in runs.jsonl,
-    # tock's first run counted but not launched
-    crashed = make(tmp_path, jobs)
-    state = msgspec.json.decode(crashed.get_data(STATE) or "", type=RunnerState)
-    state.pending = [
-        RunLine(
-            job="tick",
-            run="20300101T060000Z",
-            scheduled="2030-01-01T06:00:00Z",
-            attempt=1,
-            state="TASK_FINISHED",
-        )
-    ]
-    state.children["tock"] = ChildProgress(
-        parents=["tick"], waiting=["tick"], runs=1, unlaunched={"r1": iso(START)}
-    )
-    crashed.put_data(STATE, msgspec.json.encode(state).decode())
-
-    again = make(tmp_path, jobs)
+    crash_after_counting_tock(make(tmp_path, TICK_TOCK), [FIRST_TICK])
+    again = make(tmp_path, TICK_TOCK)
     assert logged(tmp_path) == [("tick", "20300101T060000Z", 1, "TASK_FINISHED")]
     again.recover()
     again.recover()
@@ -184,9 +192,7 @@ def test_it_is_not_finished_while_an_ended_attempt_waits_for_its_hook(tmp_path: 
     ]
     runner = make(tmp_path, jobs)
     runner.step(START + timedelta(seconds=1))
-    task = runner.task("tick.20300101T060000Z.1")
-    task_id = runner.tasks.start_attempt(task, "agent-1", "host-1")
-    runner.tasks.update(task_id, TaskState.TASK_FINISHED)  # done; its hook has not run yet
+    task = finish(runner, "tick.20300101T060000Z.1", TaskState.TASK_FINISHED)
     assert runner.next_due() is None and task.done
     assert not runner.finished()
     runner.settle(task)  # the hook: tick's success launches tock's first run
@@ -199,34 +205,14 @@ def test_it_is_not_finished_while_an_ended_attempt_waits_for_its_hook(tmp_path: 
 def test_a_run_a_crash_left_decided_is_launched_even_if_a_newer_one_is_counted_first(
     tmp_path: Path,
 ) -> None:
-    jobs: list[dict[str, object]] = [
-        {"name": "tick", "command": "x", "schedule": EVERY_MINUTE},
-        {"name": "tock", "command": "x", "parents": ["tick"]},
-    ]
-    crashed = make(tmp_path, jobs)
+    crashed = make(tmp_path, TICK_TOCK)
     crashed.step(START + timedelta(seconds=1))
     crashed.step(START + timedelta(minutes=1, seconds=1))  # tick's first two runs launched
-    first = crashed.task("tick.20300101T060000Z.1")
-    crashed.tasks.update(
-        crashed.tasks.start_attempt(first, "agent-1", "host-1"), TaskState.TASK_FINISHED
-    )
-    crashed.store.put_tasks([first.record()])
-    # killed while settling it: its line written, tock's first run counted and saved, not submitted
-    state = msgspec.json.decode(crashed.get_data(STATE) or "", type=RunnerState)
-    state.children["tock"] = ChildProgress(
-        parents=["tick"], waiting=["tick"], runs=1, unlaunched={"r1": iso(START)}
-    )
-    crashed.put_data(STATE, msgspec.json.encode(state).decode())
-    RunLog(tmp_path / "runs.jsonl").load().append(
-        RunLine(
-            job="tick",
-            run="20300101T060000Z",
-            scheduled="2030-01-01T06:00:00Z",
-            attempt=1,
-            state="TASK_FINISHED",
-        )
-    )
-    again = make(tmp_path, jobs)
+    finish(crashed, "tick.20300101T060000Z.1", TaskState.TASK_FINISHED)
+    # killed while settling it: its line written, tock's first run counted, not submitted
+    crash_after_counting_tock(crashed, [])
+    RunLog(tmp_path / "runs.jsonl").load().append(FIRST_TICK)
+    again = make(tmp_path, TICK_TOCK)
     end(again, "tick.20300101T060100Z.1", TaskState.TASK_FINISHED)  # its hook, before recovery
     again.recover()
     assert [n for n in names(again) if n.startswith("tock.")] == ["tock.r1.1", "tock.r2.1"]
