@@ -58,7 +58,7 @@ class Profile:
     @functools.cached_property
     def capacity(self) -> IntArray:
         """Columns x agents: what each agent had when the batch began."""
-        return np.stack(self.totals) if self.totals else self.free.copy()
+        return np.stack(self.totals) if self.totals else np.zeros_like(self.free)
 
     def capacity_of(self, agents: Indices | int) -> IntArray:
         """``capacity[:, agents]``, read without building all of ``capacity``."""

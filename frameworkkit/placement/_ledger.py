@@ -167,7 +167,7 @@ def _take(slots: Slots, agent: int, usable: _Usable, task: TaskRequest) -> Claim
         if name == "disk" and task.disk_source != "ROOT":
             if not _take_disk(slots, usable, task, units, pieces):
                 return None
-        elif not _take_units(slots, usable.scalars.get(name, ()), units, pieces):
+        elif not _take_each(slots, usable.scalars.get(name, ()), [units], [pieces]):
             return None
     for volume_id in task.volumes:
         index = usable.volumes.get(volume_id)
@@ -183,29 +183,12 @@ def _take(slots: Slots, agent: int, usable: _Usable, task: TaskRequest) -> Claim
     return Claim(agent, tuple(pieces), ports)
 
 
-def _take_units(slots: Slots, indices: Sequence[int], need: int, pieces: Pieces) -> bool:
-    for index in indices:
-        if need == 0:
-            break
-        entry = slots[index]
-        if entry is None:
-            continue
-        have = entry.units
-        if have > need:
-            pieces.append((index, ResourceEntry(entry.traits, need)))
-            slots[index] = ResourceEntry(entry.traits, have - need)
-            return True
-        pieces.append((index, entry))  # all of it
-        slots[index] = None
-        need -= have
-    return need == 0
-
-
 def _take_each(
     slots: Slots, indices: Sequence[int], amounts: list[int], pieces: list[Pieces]
 ) -> bool:
-    """Take ``amounts[i]`` units for task ``i`` in turn from the entries at ``indices``, adding
-    each task's pieces to ``pieces[i]``, as :func:`_take_units` task by task would."""
+    """Take ``amounts[i]`` units for task ``i`` in turn from the entries at ``indices`` (in the
+    order they are taken), adding each task's pieces to ``pieces[i]``; False if they run out.
+    A part of an entry is a new entry; an entry taken whole is the piece itself."""
     queue = iter(indices)
     if (held := _next_held(queue, slots)) is None:
         return not any(amounts)
@@ -256,7 +239,7 @@ def _take_disk(slots: Slots, usable: _Usable, task: TaskRequest, need: int, piec
         if not fitting:
             return False
         tightest = min(fitting, key=lambda root_path: totals[root_path])
-        return _take_units(slots, usable.path_disks[tightest], need, pieces)
+        return _take_each(slots, usable.path_disks[tightest], [need], [pieces])
     mounts = [
         (entry.units, index, entry)
         for index in usable.mount_disks
